@@ -1,0 +1,234 @@
+/* gateway/cli.c - command-line parsing. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_MESSAGE (64u * 1024 * 1024)
+#define MIN_MAX_MESSAGE 64u
+#define MAX_MAX_MESSAGE (1024u * 1024 * 1024)
+
+static const char usage_text[] =
+	"Usage: assay-gateway [OPTIONS] [--] COMMAND [ARGS...]\n"
+	"\n"
+	"Run the MCP server COMMAND over stdio and relay its JSON-RPC messages,\n"
+	"applying the tool policy and recording every decision.\n"
+	"\n"
+	"Policy:\n"
+	"  --allow-tool GLOB         allow only tools matching GLOB (repeatable)\n"
+	"  --deny-tool GLOB          deny tools matching GLOB (repeatable; deny wins)\n"
+	"  --deny-reply result|error answer a denied call with an isError result\n"
+	"                            (default) or a JSON-RPC error (code -32050)\n"
+	"Recording:\n"
+	"  --audit FILE              append one JSON object per event to FILE\n"
+	"  -q, --quiet               log only errors to stderr\n"
+	"  -v, --verbose             log every request and response to stderr\n"
+	"Limits:\n"
+	"  --max-message-bytes SIZE  largest message in either direction (default 64M)\n"
+	"  --max-pending N           requests in flight per direction (default 4096)\n"
+	"  --drain-timeout DURATION  after the client closes stdin, wait this long for\n"
+	"                            answers to requests in flight (default 10s)\n"
+	"  --grace DURATION          then close the server's stdin and wait this long\n"
+	"                            before SIGTERM, and again before SIGKILL (default 2s)\n"
+	"\n"
+	"  -h, --help                show this help\n"
+	"  -V, --version             show the version\n"
+	"\n"
+	"Options end at the first word that is not an option, so both\n"
+	"'assay-gateway -- npx server' and 'assay-gateway npx server' work.\n"
+	"GLOB: '*' matches any run of characters, '?' one character, '\\' quotes.\n"
+	"Exit status: the server's (128+N when killed by signal N); 2 usage or\n"
+	"configuration error; 126 command not executable; 127 command not found.\n";
+
+enum {
+	OPT_ALLOW_TOOL = 256,
+	OPT_DENY_TOOL,
+	OPT_DENY_REPLY,
+	OPT_AUDIT,
+	OPT_MAX_MESSAGE,
+	OPT_MAX_PENDING,
+	OPT_DRAIN,
+	OPT_GRACE,
+};
+
+static const struct option long_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"allow-tool", required_argument, NULL, OPT_ALLOW_TOOL},
+	{"deny-tool", required_argument, NULL, OPT_DENY_TOOL},
+	{"deny-reply", required_argument, NULL, OPT_DENY_REPLY},
+	{"audit", required_argument, NULL, OPT_AUDIT},
+	{"max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE},
+	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+	{"drain-timeout", required_argument, NULL, OPT_DRAIN},
+	{"grace", required_argument, NULL, OPT_GRACE},
+	{NULL, 0, NULL, 0},
+};
+
+int gw_parse_size(const char *s, size_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || errno)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	unsigned long long mult = 1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1024ull; end++; break;
+	case 'm': case 'M': mult = 1024ull * 1024; end++; break;
+	case 'g': case 'G': mult = 1024ull * 1024 * 1024; end++; break;
+	default: return -EINVAL;
+	}
+	if (mult > 1 && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+		end += strlen(end);
+	if (*end)
+		return -EINVAL;
+	if (v > SIZE_MAX / mult)
+		return -ERANGE;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+int gw_parse_duration(const char *s, uint64_t *ms)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return -EINVAL;
+	double scale = 1000.0;
+	if (strcmp(end, "ms") == 0)
+		scale = 1.0;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		scale = 1000.0;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		scale = 60000.0;
+	else
+		return -EINVAL;
+	double r = v * scale;
+	if (r > 86400000.0)
+		return -EINVAL; /* more than a day is a typo */
+	*ms = (uint64_t)(r + 0.5);
+	return 0;
+}
+
+void gw_options_close(struct gw_options *o)
+{
+	pol_tool_rules_close(&o->tools);
+}
+
+static int __attribute__((format(printf, 2, 3))) usage_error(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("assay-gateway: ", err);
+	vfprintf(err, fmt, ap);
+	fputs(" (see 'assay-gateway --help')\n", err);
+	va_end(ap);
+	return GW_CLI_USAGE;
+}
+
+int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *err)
+{
+	memset(o, 0, sizeof(*o));
+	pol_tool_rules_init(&o->tools);
+	o->verbosity = GW_NORMAL;
+	o->max_message_bytes = DEFAULT_MAX_MESSAGE;
+	o->max_pending = 4096;
+	o->drain_timeout_ms = 10000;
+	o->grace_ms = 2000;
+
+	optind = 0; /* full re-initialisation, so tests can parse twice */
+	opterr = 0;
+	int c;
+	/* '+': stop at the first non-option (the server command). */
+	while ((c = getopt_long(argc, argv, "+:hVqv", long_options, NULL)) != -1) {
+		const char *arg = optarg;
+		switch (c) {
+		case 'h':
+			fputs(usage_text, out);
+			return GW_CLI_DONE;
+		case 'V':
+			fputs("assay-gateway " ASSAY_VERSION "\n", out);
+			return GW_CLI_DONE;
+		case 'q':
+			o->verbosity = GW_QUIET;
+			break;
+		case 'v':
+			o->verbosity = GW_VERBOSE;
+			break;
+		case OPT_ALLOW_TOOL:
+		case OPT_DENY_TOOL:
+			if (pol_tool_rules_add(&o->tools, c == OPT_DENY_TOOL ? POL_DENY : POL_ALLOW,
+					       arg) != 0)
+				return usage_error(err, "invalid tool glob '%s': empty, or ends "
+						   "with a lone backslash", arg);
+			break;
+		case OPT_DENY_REPLY:
+			if (strcmp(arg, "result") == 0)
+				o->deny_reply_error = false;
+			else if (strcmp(arg, "error") == 0)
+				o->deny_reply_error = true;
+			else
+				return usage_error(err, "--deny-reply takes 'result' or 'error', "
+						   "not '%s'", arg);
+			break;
+		case OPT_AUDIT:
+			if (!*arg)
+				return usage_error(err, "--audit needs a file name");
+			o->audit_path = arg;
+			break;
+		case OPT_MAX_MESSAGE: {
+			size_t v;
+			if (gw_parse_size(arg, &v) != 0 || v < MIN_MAX_MESSAGE ||
+			    v > MAX_MAX_MESSAGE)
+				return usage_error(err, "--max-message-bytes: '%s' is not a size "
+						   "between 64 and 1G (e.g. 64M)", arg);
+			o->max_message_bytes = v;
+			break;
+		}
+		case OPT_MAX_PENDING: {
+			size_t v;
+			if (gw_parse_size(arg, &v) != 0 || v < 1 || v > 1000000)
+				return usage_error(err, "--max-pending: '%s' is not a number "
+						   "between 1 and 1000000", arg);
+			o->max_pending = v;
+			break;
+		}
+		case OPT_DRAIN:
+		case OPT_GRACE: {
+			uint64_t v;
+			if (gw_parse_duration(arg, &v) != 0)
+				return usage_error(err, c == OPT_DRAIN
+						   ? "--drain-timeout: '%s' is not a duration "
+						     "(e.g. 10s, 500ms)"
+						   : "--grace: '%s' is not a duration (e.g. 2s, "
+						     "500ms)", arg);
+			if (c == OPT_DRAIN)
+				o->drain_timeout_ms = v;
+			else
+				o->grace_ms = v;
+			break;
+		}
+		case ':':
+			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error(err, "missing the server command");
+	o->cmd = &argv[optind];
+	o->cmd_argc = argc - optind;
+	return GW_CLI_RUN;
+}

@@ -1,0 +1,38 @@
+/* gateway/main.c - entry point. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "session.h"
+
+/* Make sure descriptors 0-2 exist, so a file we open can never become our
+ * stdout and receive protocol messages or logs by accident. */
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	ensure_stdio();
+	struct gw_options opt;
+	int rc = gw_cli_parse(argc, argv, &opt, stdout, stderr);
+	if (rc != GW_CLI_RUN) {
+		gw_options_close(&opt);
+		return rc == GW_CLI_DONE ? 0 : 2;
+	}
+	gw_log_init(opt.verbosity);
+	int code = gw_session_run(&opt);
+	gw_options_close(&opt);
+	return code;
+}

@@ -1,0 +1,765 @@
+/* gateway/relay.c - what happens to each message.
+ *
+ * Client messages are scanned (validated, envelope captured) and
+ * classified; requests are tracked, tools/call is decided by the tool
+ * rules, and everything allowed passes on byte for byte.  Server messages
+ * are scanned the same way; responses are matched to the client request
+ * they answer, and a tools/list result is filtered when rules exist.  Only
+ * a message the gateway changes is re-serialised.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "log.h"
+#include "mcp/message.h"
+#include "policies/toolrules.h"
+#include "session.h"
+
+enum dir { FROM_CLIENT, FROM_SERVER };
+
+static const char *dir_name(enum dir d)
+{
+	return d == FROM_CLIENT ? "client_to_server" : "server_to_client";
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static void buf_item(struct gw_buf *b, const char *p, size_t n)
+{
+	size_t need = b->len + n + 1;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		while (cap < need)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			gw_error("out of memory assembling a batch; element dropped");
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	if (b->items)
+		b->data[b->len++] = ',';
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->items++;
+}
+
+static void write_to(struct gw_session *s, enum dir to_server, const char *msg, size_t len)
+{
+	struct gw_sink *dst = to_server ? &s->server_in : &s->client_out;
+	if (to_server && s->server_in_closed) {
+		gw_debug("the server's stdin is closed; a message to it was dropped");
+		s->n.dropped++;
+		return;
+	}
+	gw_sink_write(dst, msg, len, "\n", 1);
+}
+
+/* Pass a message on in direction |d|. */
+static void forward(struct gw_session *s, enum dir d, const char *msg, size_t len)
+{
+	if (s->batch) {
+		buf_item(&s->batch->forward, msg, len);
+		return;
+	}
+	write_to(s, d == FROM_CLIENT, msg, len);
+}
+
+/* Answer the sender of a message travelling in direction |d|. */
+static void reply(struct gw_session *s, enum dir d, const char *msg, size_t len)
+{
+	if (s->batch) {
+		buf_item(&s->batch->reply, msg, len);
+		return;
+	}
+	if (d == FROM_SERVER && gw_sink_congested(&s->server_in)) {
+		/* A server that floods requests without reading its stdin
+		 * must not make our queue for it grow. */
+		s->n.dropped++;
+		return;
+	}
+	write_to(s, d == FROM_SERVER, msg, len);
+}
+
+static void reply_error(struct gw_session *s, enum dir d, const char *raw_id, size_t raw_len,
+			int code, const char *message)
+{
+	size_t n;
+	char *m = mcp_build_error(raw_id, raw_len, code, message, &n);
+	if (!m)
+		m = mcp_build_error(raw_id, raw_len, code, "assay-gateway error", &n);
+	if (m)
+		reply(s, d, m, n);
+	free(m);
+}
+
+/* ---- audit helpers ---------------------------------------------------- */
+
+static json_t *id_value(const char *raw, size_t len)
+{
+	if (!raw || !len)
+		return json_null();
+	json_t *v = json_loadb(raw, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	return v ? v : json_stringn(raw, len);
+}
+
+static const char *quote(const char *p, size_t n, char *buf, size_t size)
+{
+	return gw_log_quote(p, n, 80, buf, size);
+}
+
+static void audit_invalid(struct gw_session *s, enum dir d, const char *reason, size_t bytes,
+			  const char *action, int code)
+{
+	if (!gw_audit_enabled())
+		return;
+	json_t *f = json_pack("{s:s,s:s,s:I,s:s}", "dir", dir_name(d), "reason", reason, "bytes",
+			      (json_int_t)bytes, "action", action);
+	if (code)
+		json_object_set_new(f, "code", json_integer(code));
+	gw_audit("invalid", f);
+	(void)s;
+}
+
+/* ---- ids the gateway answered itself ---------------------------------- */
+
+static int answered_find(struct gw_session *s, const char *key, size_t len)
+{
+	for (int i = 0; i < GW_ANSWERED_RING; i++)
+		if (s->answered[i] && s->answered_len[i] == len &&
+		    memcmp(s->answered[i], key, len) == 0)
+			return i;
+	return -1;
+}
+
+static void answered_add(struct gw_session *s, const char *key, size_t len)
+{
+	if (!len || answered_find(s, key, len) >= 0)
+		return;
+	size_t i = s->answered_next++ % GW_ANSWERED_RING;
+	free(s->answered[i]);
+	s->answered[i] = malloc(len);
+	if (s->answered[i])
+		memcpy(s->answered[i], key, len);
+	s->answered_len[i] = s->answered[i] ? len : 0;
+}
+
+static void answered_forget(struct gw_session *s, const char *key, size_t len)
+{
+	int i = answered_find(s, key, len);
+	if (i >= 0) {
+		free(s->answered[i]);
+		s->answered[i] = NULL;
+		s->answered_len[i] = 0;
+	}
+}
+
+/* The canonical key of params.requestId in a notifications/cancelled. */
+static int cancelled_key(const char *line, const struct mcp_envelope *env, char *key,
+			 size_t size)
+{
+	if (env->params_type != MCP_JSON_OBJECT)
+		return -1;
+	json_t *params = mcp_json_parse(line + env->params.off, env->params.len, NULL);
+	json_t *rid = json_object_get(params, "requestId");
+	int n = -1;
+	if (json_is_string(rid) || json_is_number(rid)) {
+		char *raw = json_dumps(rid, JSON_ENCODE_ANY | JSON_COMPACT);
+		if (raw)
+			n = mcp_id_key_from_raw(raw, strlen(raw), key, size);
+		free(raw);
+	}
+	json_decref(params);
+	return n;
+}
+
+/* ---- client -> server --------------------------------------------------- */
+
+static void deny_call(struct gw_session *s, const struct mcp_envelope *env, const char *tool,
+		      const struct pol_decision *dec, bool task, size_t bytes)
+{
+	char text[1024], q[400];
+	quote(tool, strlen(tool), q, sizeof(q));
+	if (dec->glob)
+		snprintf(text, sizeof(text),
+			 "assay-gateway denied the call to tool '%s': %s '%s' (rule %s)", tool,
+			 dec->reason, dec->glob, dec->rule_id);
+	else
+		snprintf(text, sizeof(text), "assay-gateway denied the call to tool '%s': %s (rule %s)",
+			 tool, dec->reason, dec->rule_id);
+	size_t n;
+	char *m = (s->opt->deny_reply_error || task)
+			  ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
+			  : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
+	if (m)
+		reply(s, FROM_CLIENT, m, n);
+	free(m);
+	answered_add(s, env->id_key, env->id_key_len);
+	s->n.denied++;
+	gw_info("denied tools/call '%s' (rule %s)", q, dec->rule_id);
+	if (gw_audit_enabled())
+		gw_audit("request", json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I}", "dir",
+					      dir_name(FROM_CLIENT), "id",
+					      id_value(env->id_raw, env->id_raw_len), "method",
+					      "tools/call", "tool", tool, "decision", "deny", "rule",
+					      dec->rule_id, "reason", text, "bytes", (json_int_t)bytes));
+}
+
+static void client_request(struct gw_session *s, const char *line, size_t len,
+			   const struct mcp_envelope *env)
+{
+	const struct gw_options *o = s->opt;
+	bool rules = pol_tool_rules_active(&o->tools);
+	json_t *params = NULL;
+	const char *tool = NULL;
+	struct pol_decision dec = {.rule_id = NULL};
+	s->n.requests++;
+
+	if (mcp_envelope_method_is(env, "tools/call") &&
+	    (rules || gw_audit_enabled() || gw_log_verbosity() >= GW_VERBOSE)) {
+		if (env->params_type == MCP_JSON_OBJECT)
+			params = mcp_json_parse(line + env->params.off, env->params.len, NULL);
+		json_t *name = json_object_get(params, "name");
+		if (json_is_string(name))
+			tool = json_string_value(name);
+		if (rules) {
+			if (!tool) {
+				reply_error(s, FROM_CLIENT, env->id_raw, env->id_raw_len,
+					    MCP_ERR_INVALID_PARAMS,
+					    "Invalid params: tools/call needs params.name, a string");
+				answered_add(s, env->id_key, env->id_key_len);
+				audit_invalid(s, FROM_CLIENT, "tools/call without a string name",
+					      len, "replied", MCP_ERR_INVALID_PARAMS);
+				s->n.invalid++;
+				json_decref(params);
+				return;
+			}
+			pol_tool_rules_decide(&o->tools, tool, json_string_length(name), &dec);
+			if (dec.action == POL_DENY) {
+				deny_call(s, env, tool, &dec,
+					  json_object_get(params, "task") != NULL, len);
+				json_decref(params);
+				return;
+			}
+		}
+	}
+
+	struct mcp_pending *p;
+	int rc = mcp_idmap_add(&s->client_pending, env->id_key, env->id_key_len, env->id_raw,
+			       env->id_raw_len, env->method, tool, uv_hrtime(), (uint32_t)len, &p);
+	if (rc != 0) {
+		char msg[160];
+		int code = MCP_ERR_INVALID_REQUEST;
+		if (rc == -EEXIST)
+			snprintf(msg, sizeof(msg),
+				 "Invalid Request: a request with this id is still in flight");
+		else if (rc == -ENOSPC)
+			code = MCP_ERR_TOO_MANY_PENDING,
+			snprintf(msg, sizeof(msg),
+				 "assay-gateway: too many requests in flight (limit %zu)",
+				 o->max_pending);
+		else
+			code = MCP_ERR_INTERNAL,
+			snprintf(msg, sizeof(msg), "assay-gateway: out of memory");
+		reply_error(s, FROM_CLIENT, env->id_raw, env->id_raw_len, code, msg);
+		gw_warn("refused a %s request: %s", env->method, msg);
+		audit_invalid(s, FROM_CLIENT, msg, len, "replied", code);
+		s->n.invalid++;
+		json_decref(params);
+		return;
+	}
+	if (rules && mcp_envelope_method_is(env, "tools/list"))
+		p->flags |= GW_PENDING_FILTER_TOOLS;
+	answered_forget(s, env->id_key, env->id_key_len);
+	forward(s, FROM_CLIENT, line, len);
+
+	if (gw_log_verbosity() >= GW_VERBOSE) {
+		char q[400];
+		gw_debug("-> %s id=%s%s%s", env->method,
+			 quote(env->id_raw, env->id_raw_len, q, sizeof(q)), tool ? " tool=" : "",
+			 tool ? tool : "");
+	}
+	if (gw_audit_enabled()) {
+		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
+				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
+		if (tool)
+			json_object_set_new(f, "tool", json_string(tool));
+		json_object_set_new(f, "decision", json_string("allow"));
+		if (dec.rule_id)
+			json_object_set_new(f, "rule", json_string(dec.rule_id));
+		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
+		gw_audit("request", f);
+	}
+	json_decref(params);
+}
+
+static void client_notification(struct gw_session *s, const char *line, size_t len,
+				const struct mcp_envelope *env)
+{
+	s->n.notifications++;
+	if (mcp_envelope_method_is(env, "notifications/cancelled")) {
+		char key[MCP_ID_MAX + 32];
+		int n = cancelled_key(line, env, key, sizeof(key));
+		if (n > 0 && answered_find(s, key, (size_t)n) >= 0) {
+			gw_debug("dropped notifications/cancelled for a request the gateway "
+				 "answered itself");
+			if (gw_audit_enabled())
+				gw_audit("notification",
+					 json_pack("{s:s,s:s,s:s,s:s}", "dir", dir_name(FROM_CLIENT),
+						   "method", "notifications/cancelled", "action",
+						   "dropped", "reason",
+						   "the gateway answered this request itself"));
+			return;
+		}
+		if (n > 0) {
+			free(mcp_idmap_take(&s->client_pending, key, (size_t)n));
+			gw_session_pending_changed(s);
+		}
+	}
+	forward(s, FROM_CLIENT, line, len);
+}
+
+static void client_response(struct gw_session *s, const char *line, size_t len,
+			    const struct mcp_envelope *env)
+{
+	struct mcp_pending *p = mcp_idmap_take(&s->server_pending, env->id_key, env->id_key_len);
+	if (!p) {
+		char q[400];
+		gw_warn("dropped a response from the client to an unknown server request (id %s)",
+			quote(env->id_raw, env->id_raw_len, q, sizeof(q)));
+		audit_invalid(s, FROM_CLIENT, "response to an unknown request id", len, "dropped",
+			      0);
+		s->n.dropped++;
+		return;
+	}
+	forward(s, FROM_CLIENT, line, len);
+	if (gw_audit_enabled())
+		gw_audit("response",
+			 json_pack("{s:s,s:o,s:s,s:I,s:I,s:s}", "dir", dir_name(FROM_CLIENT), "id",
+				   id_value(p->raw_id, p->raw_id_len), "method", p->method,
+				   "latency_us", (json_int_t)((uv_hrtime() - p->start_ns) / 1000),
+				   "bytes", (json_int_t)len, "outcome",
+				   (env->present & MCP_M_ERROR) ? "error" : "result"));
+	free(p);
+}
+
+/* ---- server -> client --------------------------------------------------- */
+
+static bool keep_tool(void *ctx, const char *name, size_t len)
+{
+	struct gw_session *s = ctx;
+	struct pol_decision dec;
+	pol_tool_rules_decide(&s->opt->tools, name, len, &dec);
+	return dec.action == POL_ALLOW;
+}
+
+/* Forward a tools/list response with the denied tools removed.  Returns
+ * the number removed, or -1 when the result could not be inspected (the
+ * client then gets an error instead: an unfiltered list never passes). */
+static int forward_filtered(struct gw_session *s, const char *line, size_t len,
+			    const struct mcp_envelope *env, const struct mcp_pending *p)
+{
+	json_error_t jerr;
+	json_t *res = mcp_json_parse(line + env->result.off, env->result.len, &jerr);
+	int removed = res ? mcp_filter_tools(res, keep_tool, s) : -1;
+	if (!res) {
+		char msg[300];
+		snprintf(msg, sizeof(msg),
+			 "assay-gateway could not inspect the server's tools/list result: %s",
+			 jerr.text);
+		reply_error(s, FROM_CLIENT, p->raw_id,
+			    p->raw_id_len, MCP_ERR_INTERNAL, msg);
+		gw_warn("%s", msg);
+		return -1;
+	}
+	if (removed <= 0) {
+		forward(s, FROM_SERVER, line, len);
+	} else {
+		char *r = json_dumps(res, JSON_COMPACT);
+		size_t rl = r ? strlen(r) : 0;
+		size_t tail = len - env->result.off - env->result.len;
+		char *out = r ? malloc(env->result.off + rl + tail) : NULL;
+		if (out) {
+			memcpy(out, line, env->result.off);
+			memcpy(out + env->result.off, r, rl);
+			memcpy(out + env->result.off + rl, line + env->result.off + env->result.len,
+			       tail);
+			forward(s, FROM_SERVER, out, env->result.off + rl + tail);
+			if (s->batch)
+				s->batch->modified = true;
+		} else {
+			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL,
+				    "assay-gateway: out of memory filtering tools/list");
+			removed = -1;
+		}
+		free(out);
+		free(r);
+		s->n.tools_removed += (uint64_t)(removed > 0 ? removed : 0);
+		gw_debug("removed %d denied tool(s) from a tools/list result", removed);
+	}
+	json_decref(res);
+	return removed;
+}
+
+static void server_response(struct gw_session *s, const char *line, size_t len,
+			    const struct mcp_envelope *env)
+{
+	struct mcp_pending *p = mcp_idmap_take(&s->client_pending, env->id_key, env->id_key_len);
+	if (!p) {
+		char q[400];
+		gw_debug("dropped a response from the server to an unknown or cancelled "
+			 "request (id %s)", quote(env->id_raw, env->id_raw_len, q, sizeof(q)));
+		audit_invalid(s, FROM_SERVER, "response to an unknown or cancelled request id",
+			      len, "dropped", 0);
+		s->n.dropped++;
+		return;
+	}
+	s->n.responses++;
+	int removed = 0;
+	if ((p->flags & GW_PENDING_FILTER_TOOLS) && env->result_type == MCP_JSON_OBJECT)
+		removed = forward_filtered(s, line, len, env, p);
+	else
+		forward(s, FROM_SERVER, line, len);
+
+	uint64_t latency_us = (uv_hrtime() - p->start_ns) / 1000;
+	if (gw_log_verbosity() >= GW_VERBOSE)
+		gw_debug("<- %s%s%s %s in %.3f ms (%zu bytes)", p->method, p->tool ? " " : "",
+			 p->tool ? p->tool : "", (env->present & MCP_M_ERROR) ? "error" : "result",
+			 (double)latency_us / 1000.0, len);
+	if (gw_audit_enabled()) {
+		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_SERVER), "id",
+				      id_value(p->raw_id, p->raw_id_len), "method", p->method);
+		if (p->tool)
+			json_object_set_new(f, "tool", json_string(p->tool));
+		json_object_set_new(f, "latency_us", json_integer((json_int_t)latency_us));
+		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
+		if (env->present & MCP_M_ERROR) {
+			json_object_set_new(f, "outcome", json_string("error"));
+			json_t *e = mcp_json_parse(line + env->error.off, env->error.len, NULL);
+			json_t *code = json_object_get(e, "code");
+			if (json_is_integer(code))
+				json_object_set(f, "error_code", code);
+			json_decref(e);
+		} else {
+			json_object_set_new(f, "outcome", json_string("result"));
+		}
+		if (removed > 0)
+			json_object_set_new(f, "tools_removed", json_integer(removed));
+		if (removed < 0)
+			json_object_set_new(f, "outcome", json_string("gateway_error"));
+		gw_audit("response", f);
+	}
+	free(p);
+	gw_session_pending_changed(s);
+}
+
+static void server_request(struct gw_session *s, const char *line, size_t len,
+			   const struct mcp_envelope *env)
+{
+	s->n.server_requests++;
+	int rc = mcp_idmap_add(&s->server_pending, env->id_key, env->id_key_len, env->id_raw,
+			       env->id_raw_len, env->method, NULL, uv_hrtime(), (uint32_t)len, NULL);
+	if (rc != 0) {
+		const char *msg = rc == -EEXIST ? "Invalid Request: a request with this id is "
+						  "still in flight"
+						: "assay-gateway: too many requests in flight";
+		reply_error(s, FROM_SERVER, env->id_raw, env->id_raw_len,
+			    rc == -EEXIST ? MCP_ERR_INVALID_REQUEST : MCP_ERR_TOO_MANY_PENDING, msg);
+		gw_warn("refused a %s request from the server: %s", env->method, msg);
+		audit_invalid(s, FROM_SERVER, msg, len, "replied", 0);
+		return;
+	}
+	forward(s, FROM_SERVER, line, len);
+	if (gw_log_verbosity() >= GW_VERBOSE)
+		gw_debug("<- server request %s", env->method);
+	if (gw_audit_enabled())
+		gw_audit("request", json_pack("{s:s,s:o,s:s,s:s,s:I}", "dir", dir_name(FROM_SERVER),
+					      "id", id_value(env->id_raw, env->id_raw_len),
+					      "method", env->method, "decision", "allow", "bytes",
+					      (json_int_t)len));
+}
+
+static void server_notification(struct gw_session *s, const char *line, size_t len,
+				const struct mcp_envelope *env)
+{
+	s->n.notifications++;
+	if (mcp_envelope_method_is(env, "notifications/cancelled")) {
+		char key[MCP_ID_MAX + 32];
+		int n = cancelled_key(line, env, key, sizeof(key));
+		if (n > 0)
+			free(mcp_idmap_take(&s->server_pending, key, (size_t)n));
+	}
+	forward(s, FROM_SERVER, line, len);
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static void dispatch(struct gw_session *s, enum dir d, const char *line, size_t len);
+
+static void invalid_message(struct gw_session *s, enum dir d, const char *line, size_t len,
+			    int rc, const struct mcp_envelope *env, const struct mcp_class *c)
+{
+	char q[400];
+	s->n.invalid++;
+	quote(line, len, q, sizeof(q));
+	bool response_shaped = rc == MCP_SCAN_OK && env->top == MCP_JSON_OBJECT &&
+			       !(env->present & MCP_M_METHOD) &&
+			       (env->present & (MCP_M_RESULT | MCP_M_ERROR));
+	if (d == FROM_SERVER) {
+		/* Never pass junk to the client; if it answered a request,
+		 * answer that request so the client does not wait forever. */
+		gw_warn("dropped a message from the server (%s): %s", c->reason, q);
+		struct mcp_pending *p = c->id_usable && response_shaped
+						? mcp_idmap_take(&s->client_pending, env->id_key,
+								 env->id_key_len)
+						: NULL;
+		if (p) {
+			char msg[200];
+			snprintf(msg, sizeof(msg),
+				 "assay-gateway: the server's response was invalid (%s) and was "
+				 "dropped", c->reason);
+			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL, msg);
+			free(p);
+			gw_session_pending_changed(s);
+		}
+		audit_invalid(s, d, c->reason, len, "dropped", 0);
+		return;
+	}
+	if (response_shaped) {
+		gw_warn("dropped an invalid response from the client (%s): %s", c->reason, q);
+		audit_invalid(s, d, c->reason, len, "dropped", 0);
+		return;
+	}
+	char msg[200];
+	snprintf(msg, sizeof(msg), "%s: %s",
+		 c->error_code == MCP_ERR_PARSE ? "Parse error" : "Invalid Request", c->reason);
+	reply_error(s, d, c->id_usable ? env->id_raw : NULL, c->id_usable ? env->id_raw_len : 0,
+		    c->error_code, msg);
+	gw_warn("answered an invalid message from the client with %d (%s): %s", c->error_code,
+		c->reason, q);
+	audit_invalid(s, d, c->reason, len, "replied", c->error_code);
+}
+
+static void handle_batch(struct gw_session *s, enum dir d, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *arr = mcp_json_parse(line, len, &jerr);
+	if (!json_is_array(arr)) {
+		/* The scanner accepted it but jansson did not (a duplicate key,
+		 * a lone surrogate): refuse rather than guess. */
+		struct mcp_class c = {.kind = MCP_KIND_INVALID,
+				      .error_code = MCP_ERR_PARSE,
+				      .reason = jerr.text};
+		struct mcp_envelope env;
+		memset(&env, 0, sizeof(env));
+		invalid_message(s, d, line, len, MCP_SCAN_ESYNTAX, &env, &c);
+		json_decref(arr);
+		return;
+	}
+	struct gw_batch b;
+	memset(&b, 0, sizeof(b));
+	s->batch = &b;
+	size_t n = json_array_size(arr);
+	for (size_t i = 0; i < n; i++) {
+		char *t = json_dumps(json_array_get(arr, i), JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!t)
+			continue;
+		dispatch(s, d, t, strlen(t));
+		free(t);
+	}
+	s->batch = NULL;
+	json_decref(arr);
+
+	/* Unchanged batches pass byte for byte; otherwise the forwarded
+	 * elements go on as one array and the gateway's answers come back as
+	 * another. */
+	bool untouched = b.forward.items == n && b.reply.items == 0 && !b.modified;
+	if (untouched)
+		forward(s, d, line, len);
+	else if (b.forward.items) {
+		char *m = malloc(b.forward.len + 2);
+		if (m) {
+			m[0] = '[';
+			memcpy(m + 1, b.forward.data, b.forward.len);
+			m[b.forward.len + 1] = ']';
+			forward(s, d, m, b.forward.len + 2);
+			free(m);
+		}
+	}
+	if (b.reply.items) {
+		char *m = malloc(b.reply.len + 2);
+		if (m) {
+			m[0] = '[';
+			memcpy(m + 1, b.reply.data, b.reply.len);
+			m[b.reply.len + 1] = ']';
+			reply(s, d, m, b.reply.len + 2);
+			free(m);
+		}
+	}
+	free(b.forward.data);
+	free(b.reply.data);
+}
+
+static void dispatch(struct gw_session *s, enum dir d, const char *line, size_t len)
+{
+	struct mcp_envelope env;
+	struct mcp_class c;
+	int rc = mcp_scan(line, len, &env);
+	mcp_classify(rc, &env, &c);
+	if (s->batch && c.kind == MCP_KIND_BATCH) {
+		c.kind = MCP_KIND_INVALID;
+		c.error_code = MCP_ERR_INVALID_REQUEST;
+		c.reason = "a batch cannot contain a batch";
+	}
+	if (d == FROM_CLIENT)
+		s->n.client_messages++;
+	else
+		s->n.server_messages++;
+
+	switch (c.kind) {
+	case MCP_KIND_INVALID:
+		invalid_message(s, d, line, len, rc, &env, &c);
+		break;
+	case MCP_KIND_BATCH:
+		handle_batch(s, d, line, len);
+		break;
+	case MCP_KIND_REQUEST:
+		if (d == FROM_CLIENT)
+			client_request(s, line, len, &env);
+		else
+			server_request(s, line, len, &env);
+		break;
+	case MCP_KIND_NOTIFICATION:
+		if (d == FROM_CLIENT)
+			client_notification(s, line, len, &env);
+		else
+			server_notification(s, line, len, &env);
+		break;
+	case MCP_KIND_RESPONSE:
+		if (d == FROM_CLIENT)
+			client_response(s, line, len, &env);
+		else
+			server_response(s, line, len, &env);
+		break;
+	}
+}
+
+void gw_relay_client_line(struct gw_session *s, const char *line, size_t len)
+{
+	dispatch(s, FROM_CLIENT, line, len);
+}
+
+void gw_relay_server_line(struct gw_session *s, const char *line, size_t len)
+{
+	dispatch(s, FROM_SERVER, line, len);
+}
+
+/* ---- oversized messages --------------------------------------------------- */
+
+static void oversize(struct gw_session *s, enum dir d, struct mcp_scanner *sc, const char *chunk,
+		     size_t len, bool first, bool last, size_t total)
+{
+	if (first)
+		mcp_scanner_init(sc);
+	if (len)
+		mcp_scanner_feed(sc, chunk, len);
+	if (!last)
+		return;
+	int rc = mcp_scanner_finish(sc);
+	const struct mcp_envelope *env = &sc->env;
+	struct mcp_class c;
+	mcp_classify(rc, env, &c);
+	size_t limit = s->opt->max_message_bytes;
+	s->n.oversized++;
+	char msg[300];
+	const char *action = "dropped";
+
+	if (d == FROM_CLIENT && c.kind == MCP_KIND_REQUEST) {
+		snprintf(msg, sizeof(msg),
+			 "assay-gateway: the request (%zu bytes) exceeds the limit of %zu bytes "
+			 "(--max-message-bytes)", total, limit);
+		reply_error(s, d, env->id_raw, env->id_raw_len, MCP_ERR_TOO_LARGE, msg);
+		answered_add(s, env->id_key, env->id_key_len);
+		action = "replied";
+	} else if (d == FROM_SERVER && c.kind == MCP_KIND_RESPONSE) {
+		struct mcp_pending *p =
+			mcp_idmap_take(&s->client_pending, env->id_key, env->id_key_len);
+		if (p) {
+			snprintf(msg, sizeof(msg),
+				 "assay-gateway: the server's response (%zu bytes) exceeds the "
+				 "limit of %zu bytes (--max-message-bytes) and was dropped", total,
+				 limit);
+			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_TOO_LARGE,
+				    msg);
+			free(p);
+			gw_session_pending_changed(s);
+			action = "replied";
+		}
+	} else if (d == FROM_SERVER && c.kind == MCP_KIND_REQUEST) {
+		snprintf(msg, sizeof(msg),
+			 "assay-gateway: the request (%zu bytes) exceeds the limit of %zu bytes",
+			 total, limit);
+		reply_error(s, d, env->id_raw, env->id_raw_len, MCP_ERR_TOO_LARGE, msg);
+		action = "replied";
+	}
+	gw_warn("%s a %zu-byte message from the %s: over the limit of %zu bytes "
+		"(--max-message-bytes)", strcmp(action, "replied") == 0 ? "refused" : "dropped",
+		total, d == FROM_CLIENT ? "client" : "server", limit);
+	audit_invalid(s, d, "message over --max-message-bytes", total, action,
+		      strcmp(action, "replied") == 0 ? MCP_ERR_TOO_LARGE : 0);
+}
+
+void gw_relay_client_oversize(struct gw_session *s, const char *chunk, size_t len, bool first,
+			      bool last, size_t total)
+{
+	oversize(s, FROM_CLIENT, &s->client_big, chunk, len, first, last, total);
+}
+
+void gw_relay_server_oversize(struct gw_session *s, const char *chunk, size_t len, bool first,
+			      bool last, size_t total)
+{
+	oversize(s, FROM_SERVER, &s->server_big, chunk, len, first, last, total);
+}
+
+/* ---- shutdown and flow ------------------------------------------------------ */
+
+void gw_relay_fail_pending(struct gw_session *s, const char *why)
+{
+	struct mcp_pending *p;
+	while ((p = mcp_idmap_take_oldest(&s->client_pending)) != NULL) {
+		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_SERVER_EXITED, why);
+		if (gw_audit_enabled())
+			gw_audit("response",
+				 json_pack("{s:s,s:o,s:s,s:I,s:s,s:i}", "dir", dir_name(FROM_SERVER),
+					   "id", id_value(p->raw_id, p->raw_id_len), "method",
+					   p->method, "latency_us",
+					   (json_int_t)((uv_hrtime() - p->start_ns) / 1000),
+					   "outcome", "gateway_error", "error_code",
+					   MCP_ERR_SERVER_EXITED));
+		free(p);
+	}
+	while ((p = mcp_idmap_take_oldest(&s->server_pending)) != NULL)
+		free(p);
+}
+
+void gw_relay_update_flow(struct gw_session *s)
+{
+	/* The client's input waits when either destination of its messages
+	 * is full; the server's output waits only for the client (pausing it
+	 * for a full server stdin could deadlock a server that writes before
+	 * it reads). */
+	bool client_full = gw_sink_congested(&s->client_out);
+	if (client_full || gw_sink_congested(&s->server_in))
+		gw_source_pause(&s->client_in);
+	else
+		gw_source_resume(&s->client_in);
+	if (client_full)
+		gw_source_pause(&s->server_out);
+	else
+		gw_source_resume(&s->server_out);
+}

@@ -1,0 +1,688 @@
+/* gateway/session.c - one run: spawn the server, run the loop, stop.
+ *
+ * Stopping follows the MCP client convention: after the client's stdin
+ * ends, answers still in flight may arrive (bounded by --drain-timeout);
+ * then the server's stdin is closed; after --grace, SIGTERM to its process
+ * group; after another --grace, SIGKILL.  A signal to the gateway starts
+ * the sequence at SIGTERM.  When the server exits, what it wrote is
+ * delivered, requests still in flight are answered with an error, and the
+ * gateway exits with the server's status.
+ */
+#include "session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+#include "mcp/message.h"
+#include "sandbox/spawn.h"
+
+extern char **environ;
+
+/* How long to wait for the server's last output after it exited, and for
+ * the client to take our last messages. */
+#define FINISH_OUTPUT_MS 1000
+#define FINISH_FLUSH_MS 2000
+#define SERVER_PIPE_BYTES (1024 * 1024)
+
+static void finish(struct gw_session *s);
+static void check_finish(struct gw_session *s);
+
+/* ---- stopping the server -------------------------------------------------- */
+
+static void signal_group(struct gw_session *s, int sig)
+{
+	if (s->child > 0 && !s->child_exited) {
+		s->gateway_signalled = true;
+		if (kill(-s->child, sig) != 0 && errno == ESRCH)
+			(void)kill(s->child, sig);
+	}
+}
+
+static void on_kill_timer(uv_timer_t *t)
+{
+	struct gw_session *s = t->data;
+	if (s->child_exited)
+		return;
+	gw_warn("the server did not exit %.1f s after SIGTERM; sending SIGKILL",
+		(double)s->opt->grace_ms / 1000.0);
+	s->phase = GW_KILL_SENT;
+	signal_group(s, SIGKILL);
+}
+
+static void send_term(struct gw_session *s)
+{
+	if (s->child_exited || s->phase >= GW_TERM_SENT)
+		return;
+	s->phase = GW_TERM_SENT;
+	signal_group(s, SIGTERM);
+	uv_timer_stop(&s->stop_timer);
+	uv_timer_start(&s->stop_timer, on_kill_timer, s->opt->grace_ms, 0);
+}
+
+static void on_term_timer(uv_timer_t *t)
+{
+	struct gw_session *s = t->data;
+	if (s->child_exited)
+		return;
+	gw_info("the server did not exit %.1f s after its stdin was closed; sending SIGTERM",
+		(double)s->opt->grace_ms / 1000.0);
+	send_term(s);
+}
+
+static void close_server_stdin(struct gw_session *s)
+{
+	if (!s->server_in_closed) {
+		s->server_in_closed = true;
+		/* Pending writes are cancelled: nobody will read them now. */
+		gw_sink_close(&s->server_in);
+	}
+}
+
+/* Close the server's stdin and start the grace period before SIGTERM. */
+static void begin_stop(struct gw_session *s, const char *why)
+{
+	if (s->phase >= GW_STDIN_CLOSED)
+		return;
+	if (!s->stop_reason[0])
+		snprintf(s->stop_reason, sizeof(s->stop_reason), "%s", why);
+	s->phase = GW_STDIN_CLOSED;
+	close_server_stdin(s);
+	if (s->child_exited)
+		return;
+	uv_timer_stop(&s->stop_timer);
+	uv_timer_start(&s->stop_timer, on_term_timer, s->opt->grace_ms, 0);
+}
+
+static void on_drain_timer(uv_timer_t *t)
+{
+	struct gw_session *s = t->data;
+	gw_warn("%zu request(s) still unanswered %.1f s after the client closed stdin",
+		mcp_idmap_count(&s->client_pending), (double)s->opt->drain_timeout_ms / 1000.0);
+	begin_stop(s, "the client closed stdin");
+}
+
+/* The client's stdin ended: let answers in flight arrive, then stop. */
+static void begin_drain(struct gw_session *s)
+{
+	if (s->phase != GW_RUNNING)
+		return;
+	s->phase = GW_DRAINING;
+	if (mcp_idmap_count(&s->client_pending) == 0) {
+		begin_stop(s, "the client closed stdin");
+		return;
+	}
+	gw_debug("stdin closed; waiting for %zu answer(s) in flight",
+		 mcp_idmap_count(&s->client_pending));
+	uv_timer_start(&s->stop_timer, on_drain_timer, s->opt->drain_timeout_ms, 0);
+}
+
+void gw_session_pending_changed(struct gw_session *s)
+{
+	if (s->phase == GW_DRAINING && mcp_idmap_count(&s->client_pending) == 0) {
+		uv_timer_stop(&s->stop_timer);
+		begin_stop(s, "the client closed stdin");
+	}
+}
+
+static const char *signame(int sig)
+{
+	static char buf[16];
+	const char *n = sigabbrev_np(sig);
+	if (!n)
+		return "an unknown signal";
+	snprintf(buf, sizeof(buf), "SIG%s", n);
+	return buf;
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	struct gw_session *s = h->data;
+	if (s->child_exited)
+		return;
+	if (++s->signals_received > 1) {
+		gw_info("received %s again: sending SIGKILL to the server", signame(sig));
+		s->phase = GW_KILL_SENT;
+		signal_group(s, SIGKILL);
+		return;
+	}
+	gw_info("received %s: stopping the server", signame(sig));
+	if (!s->stop_reason[0])
+		snprintf(s->stop_reason, sizeof(s->stop_reason), "the gateway received %s",
+			 signame(sig));
+	close_server_stdin(s);
+	if (s->phase < GW_STDIN_CLOSED)
+		s->phase = GW_STDIN_CLOSED;
+	send_term(s);
+}
+
+static void on_sigchld(uv_signal_t *h, int sig)
+{
+	struct gw_session *s = h->data;
+	(void)sig;
+	int status;
+	pid_t pid;
+	/* The gateway is a child subreaper: orphaned descendants of the
+	 * server are reaped here too. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != s->child || s->child_exited)
+			continue;
+		s->child_exited = true;
+		s->child_status = status;
+		uv_timer_stop(&s->stop_timer);
+		/* Helpers the server left in its group go with it. */
+		(void)kill(-s->child, SIGKILL);
+		uv_timer_start(&s->finish_timer, (uv_timer_cb)check_finish, FINISH_OUTPUT_MS, 0);
+		check_finish(s);
+	}
+}
+
+/* ---- sources and sinks ------------------------------------------------------ */
+
+static void client_line(void *ctx, const char *line, size_t len)
+{
+	gw_relay_client_line(ctx, line, len);
+}
+
+static void client_oversize(void *ctx, const char *c, size_t n, bool first, bool last,
+			    size_t total)
+{
+	gw_relay_client_oversize(ctx, c, n, first, last, total);
+}
+
+static void server_line(void *ctx, const char *line, size_t len)
+{
+	gw_relay_server_line(ctx, line, len);
+}
+
+static void server_oversize(void *ctx, const char *c, size_t n, bool first, bool last,
+			    size_t total)
+{
+	gw_relay_server_oversize(ctx, c, n, first, last, total);
+}
+
+static const struct mcp_framer_cbs client_cbs = {client_line, client_oversize};
+static const struct mcp_framer_cbs server_cbs = {server_line, server_oversize};
+
+static void client_data(struct gw_source *src, const char *data, size_t len)
+{
+	struct gw_session *s = src->data;
+	if (s->finishing)
+		return;
+	mcp_framer_feed(&s->client_framer, data, len, &client_cbs, s);
+	gw_relay_update_flow(s);
+}
+
+static void client_end(struct gw_source *src, int err)
+{
+	struct gw_session *s = src->data;
+	if (err)
+		gw_warn("reading stdin failed: %s; treating it as closed", uv_strerror(err));
+	mcp_framer_finish(&s->client_framer, &client_cbs, s);
+	s->client_in_ended = true;
+	begin_drain(s);
+}
+
+static void server_data(struct gw_source *src, const char *data, size_t len)
+{
+	struct gw_session *s = src->data;
+	mcp_framer_feed(&s->server_framer, data, len, &server_cbs, s);
+	gw_relay_update_flow(s);
+}
+
+static void server_end(struct gw_source *src, int err)
+{
+	struct gw_session *s = src->data;
+	if (err)
+		gw_warn("reading the server's stdout failed: %s", uv_strerror(err));
+	mcp_framer_finish(&s->server_framer, &server_cbs, s);
+	s->server_out_ended = true;
+	if (!s->child_exited) {
+		/* Nothing more can come back: answer what is in flight and
+		 * stop the server. */
+		gw_relay_fail_pending(s, "assay-gateway: the server closed its stdout");
+		begin_stop(s, "the server closed its stdout");
+	}
+	check_finish(s);
+}
+
+static void stderr_data(struct gw_source *src, const char *data, size_t len)
+{
+	(void)src;
+	gw_log_server_stderr(data, len);
+}
+
+static void stderr_end(struct gw_source *src, int err)
+{
+	struct gw_session *s = src->data;
+	(void)err;
+	gw_log_server_stderr_end();
+	s->server_err_ended = true;
+	check_finish(s);
+}
+
+static void sink_drained(struct gw_sink *sink)
+{
+	gw_relay_update_flow(sink->data);
+}
+
+static void client_out_error(struct gw_sink *sink, int err)
+{
+	struct gw_session *s = sink->data;
+	s->client_gone = true;
+	gw_debug("writing to stdout failed: %s; the client is gone", uv_strerror(err));
+	gw_source_pause(&s->client_in);
+	begin_stop(s, "the client closed its end of stdout");
+}
+
+static void server_in_error(struct gw_sink *sink, int err)
+{
+	struct gw_session *s = sink->data;
+	gw_debug("writing to the server failed: %s", uv_strerror(err));
+	s->server_in_closed = true;
+}
+
+/* ---- the end ------------------------------------------------------------- */
+
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "was killed by %s", signame(WTERMSIG(status)));
+	else
+		snprintf(out, size, "ended with wait status %d", status);
+}
+
+/* Kill whatever the server left behind: its process group, and any
+ * descendant re-parented to us (we are a child subreaper). */
+static void kill_leftovers(struct gw_session *s)
+{
+	if (s->child > 0)
+		(void)kill(-s->child, SIGKILL);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	for (int round = 0; round < 4; round++) {
+		FILE *f = fopen(path, "re");
+		if (!f)
+			return;
+		int pid, found = 0;
+		while (fscanf(f, "%d", &pid) == 1) {
+			(void)kill(pid, SIGKILL);
+			found++;
+		}
+		fclose(f);
+		if (!found)
+			return;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		usleep(2000);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void close_everything(struct gw_session *s)
+{
+	gw_log_attach(NULL);
+	gw_source_close(&s->client_in);
+	gw_source_close(&s->server_out);
+	gw_source_close(&s->server_err);
+	gw_sink_close(&s->client_out);
+	close_server_stdin(s);
+	if (s->err_out_open)
+		gw_sink_close(&s->err_out);
+	close_handle((uv_handle_t *)&s->sig_term);
+	close_handle((uv_handle_t *)&s->sig_int);
+	close_handle((uv_handle_t *)&s->sig_hup);
+	close_handle((uv_handle_t *)&s->sig_chld);
+	close_handle((uv_handle_t *)&s->stop_timer);
+	close_handle((uv_handle_t *)&s->finish_timer);
+}
+
+static void on_flush_timeout(uv_timer_t *t)
+{
+	close_everything(t->data);
+}
+
+static void client_flushed(struct gw_sink *sink)
+{
+	struct gw_session *s = sink->data;
+	if (s->err_out_open)
+		gw_sink_flush(&s->err_out, (gw_sink_cb)NULL);
+	uv_timer_stop(&s->finish_timer);
+	close_everything(s);
+}
+
+static void check_finish(struct gw_session *s)
+{
+	if (s->finishing || !s->child_exited)
+		return;
+	bool output_done = s->server_out_ended && s->server_err_ended;
+	if (!output_done && uv_is_active((uv_handle_t *)&s->finish_timer))
+		return;
+	finish(s);
+}
+
+static void finish(struct gw_session *s)
+{
+	s->finishing = true;
+	uv_timer_stop(&s->finish_timer);
+	uv_timer_stop(&s->stop_timer);
+	gw_source_close(&s->client_in);
+	gw_source_close(&s->server_out);
+	gw_source_close(&s->server_err);
+	close_server_stdin(s);
+
+	char how[128], why[256];
+	describe_status(s->child_status, how, sizeof(how));
+	snprintf(why, sizeof(why), "assay-gateway: the server %s before answering", how);
+	gw_relay_fail_pending(s, why);
+
+	int st = s->child_status;
+	s->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	const char *decided_by = s->gateway_signalled ? "gateway" : "server";
+	char reason[512];
+	if (s->gateway_signalled)
+		snprintf(reason, sizeof(reason), "%s; the gateway stopped the server, which %s",
+			 s->stop_reason[0] ? s->stop_reason : "stopping", how);
+	else if (s->stop_reason[0])
+		snprintf(reason, sizeof(reason), "%s; the server then %s", s->stop_reason, how);
+	else
+		snprintf(reason, sizeof(reason), "the server %s on its own", how);
+
+	const struct gw_log_stats *ls = gw_log_stats();
+	double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
+	if (ls->server_dropped_lines)
+		gw_warn("%llu line(s) of the server's stderr were dropped because stderr was "
+			"not being read", (unsigned long long)ls->server_dropped_lines);
+	if (s->exit_code != 0 || s->gateway_signalled)
+		gw_info("%s (exit %d, %.1f s, %llu requests, %llu denied)", reason, s->exit_code,
+			secs, (unsigned long long)s->n.requests, (unsigned long long)s->n.denied);
+	else
+		gw_debug("%s (%.1f s, %llu requests, %llu denied)", reason, secs,
+			 (unsigned long long)s->n.requests, (unsigned long long)s->n.denied);
+
+	if (gw_audit_enabled()) {
+		gw_audit("server_stderr",
+			 json_pack("{s:I,s:I,s:I}", "lines", (json_int_t)ls->server_lines, "bytes",
+				   (json_int_t)ls->server_bytes, "dropped_lines",
+				   (json_int_t)ls->server_dropped_lines));
+		json_t *f = json_pack(
+			"{s:s,s:i,s:s,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "decided_by",
+			decided_by, "exit_code", s->exit_code, "reason", reason, "duration_s", (double)(int64_t)(secs * 1000.0) / 1000.0,
+			"counts", "client_messages", (json_int_t)s->n.client_messages,
+			"server_messages", (json_int_t)s->n.server_messages, "requests",
+			(json_int_t)s->n.requests, "server_requests",
+			(json_int_t)s->n.server_requests, "denied", (json_int_t)s->n.denied,
+			"invalid", (json_int_t)s->n.invalid, "oversized",
+			(json_int_t)s->n.oversized, "dropped", (json_int_t)s->n.dropped,
+			"tools_removed", (json_int_t)s->n.tools_removed);
+		if (WIFEXITED(st))
+			json_object_set_new(f, "server_status", json_integer(WEXITSTATUS(st)));
+		else if (WIFSIGNALED(st))
+			json_object_set_new(f, "server_signal", json_string(signame(WTERMSIG(st))));
+		gw_audit("exit", f);
+	}
+
+	kill_leftovers(s);
+	uv_timer_start(&s->finish_timer, on_flush_timeout, FINISH_FLUSH_MS, 0);
+	gw_sink_flush(&s->client_out, client_flushed);
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+static int fail_start(struct gw_session *s, int code, const char *reason)
+{
+	if (gw_audit_enabled())
+		gw_audit("exit", json_pack("{s:s,s:i,s:s}", "decided_by", "gateway", "exit_code",
+					   code, "reason", reason));
+	(void)s;
+	return code;
+}
+
+static void audit_start(struct gw_session *s, const char *path)
+{
+	const struct gw_options *o = s->opt;
+	json_t *cmd = json_array();
+	for (int i = 0; i < o->cmd_argc; i++)
+		json_array_append_new(cmd, json_string(o->cmd[i]));
+	json_t *rules = json_array();
+	for (size_t i = 0; i < o->tools.count; i++)
+		json_array_append_new(rules, json_pack("{s:s,s:s,s:s}", "id", o->tools.rules[i].id,
+						       "action",
+						       o->tools.rules[i].action == POL_DENY
+							       ? "deny"
+							       : "allow",
+						       "glob", o->tools.rules[i].glob));
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "?");
+	gw_audit("session_start",
+		 json_pack("{s:s,s:o,s:s,s:s,s:i,s:i,s:o,s:s,s:I,s:s,s:s}", "version",
+			   ASSAY_VERSION, "command", cmd, "executable", path ? path : "", "cwd",
+			   cwd, "gateway_pid", (int)getpid(), "server_pid", (int)s->child,
+			   "tool_rules", rules, "deny_reply",
+			   o->deny_reply_error ? "error" : "result", "max_message_bytes",
+			   (json_int_t)o->max_message_bytes, "stdin", gw_fd_kind(0), "stdout",
+			   gw_fd_kind(1)));
+}
+
+/* Resolve and start the server.  Returns 0 or an exit code. */
+static int start_server(struct gw_session *s, char *path, size_t path_size, int fds[3])
+{
+	const struct gw_options *o = s->opt;
+	const char *cmd = o->cmd[0];
+	const char *path_env = getenv("PATH");
+	char reason[PATH_MAX + 256];
+	int rc = sbx_resolve_command(cmd, path_env, path, path_size);
+	if (rc != 0) {
+		int code = rc == -ENOENT ? 127 : 126;
+		if (rc == -ENOENT && !strchr(cmd, '/'))
+			snprintf(reason, sizeof(reason),
+				 "cannot run '%s': command not found (searched PATH=%s)", cmd,
+				 path_env ? path_env : "(unset: /usr/local/bin:/usr/bin:/bin)");
+		else if (rc == -ENOENT)
+			snprintf(reason, sizeof(reason), "cannot run '%s': no such file", cmd);
+		else if (rc == -EISDIR)
+			snprintf(reason, sizeof(reason), "cannot run '%s': it is a directory", cmd);
+		else if (rc == -EACCES)
+			snprintf(reason, sizeof(reason),
+				 "cannot run '%s': '%s' is not executable (permission denied)", cmd,
+				 path);
+		else
+			snprintf(reason, sizeof(reason), "cannot run '%s': %s", cmd, strerror(-rc));
+		gw_error("%s", reason);
+		audit_start(s, NULL);
+		return fail_start(s, code, reason);
+	}
+
+	int in[2], out[2], err[2];
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+		gw_error("cannot create pipes: %s", strerror(errno));
+		return fail_start(s, 2, "cannot create pipes");
+	}
+	/* A larger pipe for the server's output means fewer wake-ups for
+	 * big results; failure only costs speed. */
+	(void)fcntl(out[1], F_SETPIPE_SZ, SERVER_PIPE_BYTES);
+
+	struct sbx_spawn_opts so = {
+		.path = path,
+		.argv = o->cmd,
+		.envp = environ,
+		.stdio = {in[0], out[1], err[1]},
+	};
+	struct sbx_spawn_error serr;
+	rc = sbx_spawn(&so, &s->child, &serr);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (rc != 0) {
+		close(in[1]);
+		close(out[0]);
+		close(err[0]);
+		int code = 2;
+		if (rc == -ECHILD && serr.stage == SBX_STAGE_EXEC) {
+			code = sbx_exec_exit_code(serr.err);
+			snprintf(reason, sizeof(reason), "cannot run '%s': %s%s", path,
+				 strerror(serr.err),
+				 serr.err == ENOENT ? " (is the interpreter on its #! line installed?)"
+				 : serr.err == ENOEXEC ? " (not a program or script)"
+						       : "");
+		} else if (rc == -ECHILD) {
+			snprintf(reason, sizeof(reason), "cannot start the server: %s failed: %s",
+				 sbx_stage_name(serr.stage), strerror(serr.err));
+		} else {
+			snprintf(reason, sizeof(reason), "cannot start the server: %s",
+				 strerror(-rc));
+		}
+		gw_error("%s", reason);
+		s->child = 0;
+		audit_start(s, path);
+		return fail_start(s, code, reason);
+	}
+	fds[0] = in[1];
+	fds[1] = out[0];
+	fds[2] = err[0];
+	return 0;
+}
+
+static int open_stdio(struct gw_session *s)
+{
+	int rc = gw_source_open(&s->loop, &s->client_in, STDIN_FILENO, 64 * 1024, "stdin");
+	if (rc != 0) {
+		gw_error("cannot read stdin (a %s): %s", gw_fd_kind(0), uv_strerror(rc));
+		return rc;
+	}
+	rc = gw_sink_open(&s->loop, &s->client_out, STDOUT_FILENO, "stdout");
+	if (rc != 0) {
+		gw_error("cannot write stdout (a %s): %s", gw_fd_kind(1), uv_strerror(rc));
+		return rc;
+	}
+	if (gw_sink_open(&s->loop, &s->err_out, STDERR_FILENO, "stderr") == 0) {
+		s->err_out_open = true;
+		s->err_out.data = s;
+	}
+	s->client_in.data = s;
+	s->client_in.on_data = client_data;
+	s->client_in.on_end = client_end;
+	s->client_out.data = s;
+	s->client_out.on_drain = sink_drained;
+	s->client_out.on_error = client_out_error;
+	return 0;
+}
+
+int gw_session_run(const struct gw_options *opt)
+{
+	struct gw_session *s = calloc(1, sizeof(*s));
+	if (!s) {
+		gw_error("out of memory");
+		return 2;
+	}
+	s->opt = opt;
+	s->start_ns = uv_hrtime();
+	int code = 0;
+
+	uv_loop_init(&s->loop);
+	signal(SIGPIPE, SIG_IGN);
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+	/* Signals are watched before the server exists, so that its exit is
+	 * never missed. */
+	uv_signal_t *sigs[] = {&s->sig_term, &s->sig_int, &s->sig_hup};
+	const int signums[] = {SIGTERM, SIGINT, SIGHUP};
+	for (int i = 0; i < 3; i++) {
+		uv_signal_init(&s->loop, sigs[i]);
+		sigs[i]->data = s;
+		uv_signal_start(sigs[i], on_signal, signums[i]);
+	}
+	uv_signal_init(&s->loop, &s->sig_chld);
+	s->sig_chld.data = s;
+	uv_signal_start(&s->sig_chld, on_sigchld, SIGCHLD);
+	uv_timer_init(&s->loop, &s->stop_timer);
+	uv_timer_init(&s->loop, &s->finish_timer);
+	s->stop_timer.data = s->finish_timer.data = s;
+
+	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
+	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
+	mcp_idmap_init(&s->client_pending, opt->max_pending);
+	mcp_idmap_init(&s->server_pending, opt->max_pending);
+
+	if (opt->audit_path) {
+		int rc = gw_audit_open(opt->audit_path);
+		if (rc != 0) {
+			gw_error("cannot open the audit log '%s': %s", opt->audit_path,
+				 strerror(-rc));
+			code = 2;
+			goto out;
+		}
+	}
+	if (open_stdio(s) != 0) {
+		code = fail_start(s, 2, "unsupported stdin or stdout");
+		goto out;
+	}
+
+	char path[PATH_MAX];
+	int fds[3] = {-1, -1, -1};
+	code = start_server(s, path, sizeof(path), fds);
+	if (code != 0)
+		goto out;
+	gw_source_open(&s->loop, &s->server_out, fds[1], 256 * 1024, "server stdout");
+	gw_source_open(&s->loop, &s->server_err, fds[2], 16 * 1024, "server stderr");
+	gw_sink_open(&s->loop, &s->server_in, fds[0], "server stdin");
+	s->server_out.data = s->server_err.data = s->server_in.data = s;
+	s->server_out.on_data = server_data;
+	s->server_out.on_end = server_end;
+	s->server_err.on_data = stderr_data;
+	s->server_err.on_end = stderr_end;
+	s->server_in.on_drain = sink_drained;
+	s->server_in.on_error = server_in_error;
+	if (s->err_out_open)
+		gw_log_attach(&s->err_out);
+
+	audit_start(s, path);
+	gw_debug("started '%s' (pid %d)", path, (int)s->child);
+
+	gw_source_start(&s->server_out);
+	gw_source_start(&s->server_err);
+	gw_source_start(&s->client_in);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	code = s->exit_code;
+
+out:
+	gw_log_attach(NULL);
+	if (!s->finishing) {
+		/* Start-up failed: nothing is running; close what was opened. */
+		close_everything(s);
+	}
+	/* A read of a regular file or device may still be running in the
+	 * thread pool; the loop is done once every handle is closed. */
+	for (int i = 0; i < 100 && uv_run(&s->loop, UV_RUN_NOWAIT) != 0; i++)
+		usleep(1000);
+	(void)uv_loop_close(&s->loop);
+	gw_audit_close();
+	mcp_framer_close(&s->client_framer);
+	mcp_framer_close(&s->server_framer);
+	mcp_idmap_close(&s->client_pending);
+	mcp_idmap_close(&s->server_pending);
+	for (int i = 0; i < GW_ANSWERED_RING; i++)
+		free(s->answered[i]);
+	free(s);
+	return code;
+}

@@ -1,0 +1,58 @@
+/* sandbox/spawn.h - start the server process.
+ *
+ * Everything is prepared in the parent; between fork and exec the child
+ * runs only async-signal-safe system calls (the gateway may have threads).
+ * An exec failure travels back through a close-on-exec pipe as the stage
+ * that failed and its errno.
+ */
+#ifndef SANDBOX_SPAWN_H
+#define SANDBOX_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum sbx_stage {
+	SBX_STAGE_NONE = 0,
+	SBX_STAGE_SETSID,
+	SBX_STAGE_PDEATHSIG,
+	SBX_STAGE_SIGNALS,
+	SBX_STAGE_STDIO,
+	SBX_STAGE_FDS,
+	SBX_STAGE_EXEC,
+};
+
+struct sbx_spawn_opts {
+	const char *path;   /* file to execute (from sbx_resolve_command) */
+	char *const *argv;  /* NULL-terminated; argv[0] is what the server sees */
+	char *const *envp;  /* NULL-terminated */
+	int stdio[3];	    /* descriptors that become the child's 0, 1, 2 (all > 2) */
+};
+
+struct sbx_spawn_error {
+	enum sbx_stage stage;
+	int err; /* errno */
+};
+
+/* Fork and exec.  The child becomes a session leader (so its process group
+ * id is its pid), is killed when the gateway dies (PR_SET_PDEATHSIG), gets
+ * default signal dispositions and an empty signal mask, and keeps no file
+ * descriptor but 0, 1 and 2.  Returns 0 with the pid in |*pid|, or a
+ * negative errno: -ECHILD when the child reported a failure (details in
+ * |*err|), other values when fork or pipe creation failed. */
+int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error *err);
+
+/* Name of a stage for messages. */
+const char *sbx_stage_name(enum sbx_stage stage);
+
+/* Find |cmd| as execve would run it: a name with a '/' is used as given,
+ * otherwise each entry of |path_env| (colon-separated; NULL means
+ * "/usr/local/bin:/usr/bin:/bin") is tried in order.  Writes the path to
+ * |out| (|size| bytes).  Returns 0, -ENOENT (not found), -EACCES (found but
+ * not executable; |out| holds the path), -EISDIR, -ENAMETOOLONG. */
+int sbx_resolve_command(const char *cmd, const char *path_env, char *out, size_t size);
+
+/* The exit status a shell would use for an exec failure with |err|: 127
+ * when the file (or its interpreter) does not exist, 126 otherwise. */
+int sbx_exec_exit_code(int err);
+
+#endif
