@@ -166,6 +166,13 @@ static void on_signal(uv_signal_t *h, int sig)
 	send_term(s);
 }
 
+/* The server exited but something still holds its stdout or stderr open
+ * (a descendant that left its process group): stop waiting. */
+static void on_output_timeout(uv_timer_t *t)
+{
+	check_finish(t->data);
+}
+
 static void on_sigchld(uv_signal_t *h, int sig)
 {
 	struct gw_session *s = h->data;
@@ -182,7 +189,7 @@ static void on_sigchld(uv_signal_t *h, int sig)
 		uv_timer_stop(&s->stop_timer);
 		/* Helpers the server left in its group go with it. */
 		(void)kill(-s->child, SIGKILL);
-		uv_timer_start(&s->finish_timer, (uv_timer_cb)check_finish, FINISH_OUTPUT_MS, 0);
+		uv_timer_start(&s->finish_timer, on_output_timeout, FINISH_OUTPUT_MS, 0);
 		check_finish(s);
 	}
 }
@@ -361,13 +368,25 @@ static void on_flush_timeout(uv_timer_t *t)
 	close_everything(t->data);
 }
 
+static void done_flushing(struct gw_session *s)
+{
+	uv_timer_stop(&s->finish_timer);
+	close_everything(s);
+}
+
+static void stderr_flushed(struct gw_sink *sink)
+{
+	done_flushing(sink->data);
+}
+
+/* Our last messages reached the client; let the last log lines out too. */
 static void client_flushed(struct gw_sink *sink)
 {
 	struct gw_session *s = sink->data;
 	if (s->err_out_open)
-		gw_sink_flush(&s->err_out, (gw_sink_cb)NULL);
-	uv_timer_stop(&s->finish_timer);
-	close_everything(s);
+		gw_sink_flush(&s->err_out, stderr_flushed);
+	else
+		done_flushing(s);
 }
 
 static void check_finish(struct gw_session *s)
