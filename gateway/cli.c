@@ -18,6 +18,10 @@ static const char usage_text[] =
 	"applying the tool policy and recording every decision.\n"
 	"\n"
 	"Policy:\n"
+	"  --policy FILE             the policy file (default: $ASSAY_POLICY, else the\n"
+	"                            built-in policy; see 'assay-gateway policy show --default')\n"
+	"  --dry-run                 decide and record, but deny nothing; exit 4 when the\n"
+	"                            server exited 0 and something would have been denied\n"
 	"  --allow-tool GLOB         allow only tools matching GLOB (repeatable)\n"
 	"  --deny-tool GLOB          deny tools matching GLOB (repeatable; deny wins)\n"
 	"  --deny-reply result|error answer a denied call with an isError result\n"
@@ -41,7 +45,13 @@ static const char usage_text[] =
 	"'assay-gateway -- npx server' and 'assay-gateway npx server' work.\n"
 	"GLOB: '*' matches any run of characters, '?' one character, '\\' quotes.\n"
 	"Exit status: the server's (128+N when killed by signal N); 2 usage or\n"
-	"configuration error; 126 command not executable; 127 command not found.\n";
+	"configuration error; 4 a dry run would have denied something; 126 command\n"
+	"not executable; 127 command not found.\n"
+	"\n"
+	"Other commands:\n"
+	"  assay-gateway policy check FILE    validate FILE and print the effective policy\n"
+	"  assay-gateway policy show --default  print the built-in policy\n"
+	"(To run a server command named 'policy', put '--' before it.)\n";
 
 enum {
 	OPT_ALLOW_TOOL = 256,
@@ -52,6 +62,8 @@ enum {
 	OPT_MAX_PENDING,
 	OPT_DRAIN,
 	OPT_GRACE,
+	OPT_POLICY,
+	OPT_DRY_RUN,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +79,8 @@ static const struct option long_options[] = {
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	{"drain-timeout", required_argument, NULL, OPT_DRAIN},
 	{"grace", required_argument, NULL, OPT_GRACE},
+	{"policy", required_argument, NULL, OPT_POLICY},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -182,6 +196,15 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 			else
 				return usage_error(err, "--deny-reply takes 'result' or 'error', "
 						   "not '%s'", arg);
+			o->deny_reply_set = true;
+			break;
+		case OPT_POLICY:
+			if (!*arg)
+				return usage_error(err, "--policy needs a file name");
+			o->policy_path = arg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
 			break;
 		case OPT_AUDIT:
 			if (!*arg)

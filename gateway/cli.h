@@ -16,6 +16,9 @@ struct gw_options {
 	int cmd_argc;
 	struct pol_tool_rules tools;
 	bool deny_reply_error; /* --deny-reply error */
+	bool deny_reply_set;   /* --deny-reply was given */
+	const char *policy_path; /* --policy FILE */
+	bool dry_run;		 /* --dry-run */
 	const char *audit_path;
 	int verbosity;
 	size_t max_message_bytes;

@@ -1,10 +1,12 @@
 /* gateway/main.c - entry point. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "policy_cmd.h"
 #include "session.h"
 
 /* Make sure descriptors 0-2 exist, so a file we open can never become our
@@ -25,6 +27,9 @@ static void ensure_stdio(void)
 int main(int argc, char **argv)
 {
 	ensure_stdio();
+	/* Subcommands; a server command with one of these names needs "--". */
+	if (argc > 1 && strcmp(argv[1], "policy") == 0)
+		return gw_policy_command(argc - 1, argv + 1);
 	struct gw_options opt;
 	int rc = gw_cli_parse(argc, argv, &opt, stdout, stderr);
 	if (rc != GW_CLI_RUN) {

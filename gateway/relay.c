@@ -193,7 +193,7 @@ static void deny_call(struct gw_session *s, const struct mcp_envelope *env, cons
 		snprintf(text, sizeof(text), "assay-gateway denied the call to tool '%s': %s (rule %s)",
 			 tool, dec->reason, dec->rule_id);
 	size_t n;
-	char *m = (s->opt->deny_reply_error || task)
+	char *m = (s->policy.deny_reply_error || task)
 			  ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
 			  : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
 	if (m)
@@ -214,7 +214,9 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 			   const struct mcp_envelope *env)
 {
 	const struct gw_options *o = s->opt;
-	bool rules = pol_tool_rules_active(&o->tools);
+	const struct pol_policy *pol = &s->policy;
+	bool rules = pol_tool_rules_active(&pol->tools);
+	bool enforce = pol->mode == POL_MODE_ENFORCE;
 	json_t *params = NULL;
 	const char *tool = NULL;
 	struct pol_decision dec = {.rule_id = NULL};
@@ -239,12 +241,18 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 				json_decref(params);
 				return;
 			}
-			pol_tool_rules_decide(&o->tools, tool, json_string_length(name), &dec);
-			if (dec.action == POL_DENY) {
+			pol_tool_rules_decide(&pol->tools, tool, json_string_length(name), &dec);
+			if (dec.action == POL_DENY && enforce) {
 				deny_call(s, env, tool, &dec,
 					  json_object_get(params, "task") != NULL, len);
 				json_decref(params);
 				return;
+			}
+			if (dec.action == POL_DENY) {
+				char q[400];
+				s->n.would_deny++;
+				gw_info("dry run: would deny tools/call '%s' (rule %s)",
+					quote(tool, strlen(tool), q, sizeof(q)), dec.rule_id);
 			}
 		}
 	}
@@ -273,7 +281,7 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		json_decref(params);
 		return;
 	}
-	if (rules && mcp_envelope_method_is(env, "tools/list"))
+	if (rules && enforce && mcp_envelope_method_is(env, "tools/list"))
 		p->flags |= GW_PENDING_FILTER_TOOLS;
 	answered_forget(s, env->id_key, env->id_key_len);
 	forward(s, FROM_CLIENT, line, len);
@@ -289,7 +297,9 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
 		if (tool)
 			json_object_set_new(f, "tool", json_string(tool));
-		json_object_set_new(f, "decision", json_string("allow"));
+		json_object_set_new(f, "decision", json_string(dec.rule_id && dec.action == POL_DENY
+								       ? "would_deny"
+								       : "allow"));
 		if (dec.rule_id)
 			json_object_set_new(f, "rule", json_string(dec.rule_id));
 		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
@@ -354,7 +364,7 @@ static bool keep_tool(void *ctx, const char *name, size_t len)
 {
 	struct gw_session *s = ctx;
 	struct pol_decision dec;
-	pol_tool_rules_decide(&s->opt->tools, name, len, &dec);
+	pol_tool_rules_decide(&s->policy.tools, name, len, &dec);
 	return dec.action == POL_ALLOW;
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "policy_cmd.h"
 #include "log.h"
 #include "mcp/message.h"
 #include "sandbox/spawn.h"
@@ -418,7 +419,15 @@ static void finish(struct gw_session *s)
 	s->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
 	const char *decided_by = s->gateway_signalled ? "gateway" : "server";
 	char reason[512];
-	if (s->gateway_signalled)
+	if (s->exit_code == 0 && s->n.would_deny > 0) {
+		/* A dry run that would have denied something fails, so that CI
+		 * notices; a server that failed keeps its own status. */
+		s->exit_code = 4;
+		decided_by = "gateway";
+		snprintf(reason, sizeof(reason),
+			 "dry run: %llu call(s) would have been denied; the server %s",
+			 (unsigned long long)s->n.would_deny, how);
+	} else if (s->gateway_signalled)
 		snprintf(reason, sizeof(reason), "%s; the gateway stopped the server, which %s",
 			 s->stop_reason[0] ? s->stop_reason : "stopping", how);
 	else if (s->stop_reason[0])
@@ -444,13 +453,14 @@ static void finish(struct gw_session *s)
 				   (json_int_t)ls->server_bytes, "dropped_lines",
 				   (json_int_t)ls->server_dropped_lines));
 		json_t *f = json_pack(
-			"{s:s,s:i,s:s,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "decided_by",
+			"{s:s,s:i,s:s,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "decided_by",
 			decided_by, "exit_code", s->exit_code, "reason", reason, "duration_s", (double)(int64_t)(secs * 1000.0) / 1000.0,
 			"counts", "client_messages", (json_int_t)s->n.client_messages,
 			"server_messages", (json_int_t)s->n.server_messages, "requests",
 			(json_int_t)s->n.requests, "server_requests",
 			(json_int_t)s->n.server_requests, "denied", (json_int_t)s->n.denied,
-			"invalid", (json_int_t)s->n.invalid, "oversized",
+			"invalid", (json_int_t)s->n.invalid, "would_deny",
+			(json_int_t)s->n.would_deny, "oversized",
 			(json_int_t)s->n.oversized, "dropped", (json_int_t)s->n.dropped,
 			"tools_removed", (json_int_t)s->n.tools_removed);
 		if (WIFEXITED(st))
@@ -483,22 +493,23 @@ static void audit_start(struct gw_session *s, const char *path)
 	for (int i = 0; i < o->cmd_argc; i++)
 		json_array_append_new(cmd, json_string(o->cmd[i]));
 	json_t *rules = json_array();
-	for (size_t i = 0; i < o->tools.count; i++)
-		json_array_append_new(rules, json_pack("{s:s,s:s,s:s}", "id", o->tools.rules[i].id,
+	const struct pol_tool_rules *tr = &s->policy.tools;
+	for (size_t i = 0; i < tr->count; i++)
+		json_array_append_new(rules, json_pack("{s:s,s:s,s:s}", "id", tr->rules[i].id,
 						       "action",
-						       o->tools.rules[i].action == POL_DENY
-							       ? "deny"
-							       : "allow",
-						       "glob", o->tools.rules[i].glob));
+						       tr->rules[i].action == POL_DENY ? "deny"
+										: "allow",
+						       "glob", tr->rules[i].glob));
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");
 	gw_audit("session_start",
-		 json_pack("{s:s,s:o,s:s,s:s,s:i,s:i,s:o,s:s,s:I,s:s,s:s}", "version",
+		 json_pack("{s:s,s:o,s:s,s:s,s:i,s:i,s:s,s:s,s:o,s:s,s:I,s:s,s:s}", "version",
 			   ASSAY_VERSION, "command", cmd, "executable", path ? path : "", "cwd",
 			   cwd, "gateway_pid", (int)getpid(), "server_pid", (int)s->child,
-			   "tool_rules", rules, "deny_reply",
-			   o->deny_reply_error ? "error" : "result", "max_message_bytes",
+			   "policy", s->policy.source ? s->policy.source : "", "mode",
+			   s->policy.mode == POL_MODE_AUDIT ? "audit" : "enforce", "tool_rules", rules, "deny_reply",
+			   s->policy.deny_reply_error ? "error" : "result", "max_message_bytes",
 			   (json_int_t)o->max_message_bytes, "stdin", gw_fd_kind(0), "stdout",
 			   gw_fd_kind(1)));
 }
@@ -638,6 +649,11 @@ int gw_session_run(const struct gw_options *opt)
 	uv_timer_init(&s->loop, &s->finish_timer);
 	s->stop_timer.data = s->finish_timer.data = s;
 
+	pol_policy_init(&s->policy);
+	if (gw_policy_resolve(opt, &s->policy) != 0) {
+		code = 2;
+		goto out;
+	}
 	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
 	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
 	mcp_idmap_init(&s->client_pending, opt->max_pending);
@@ -702,6 +718,7 @@ out:
 	mcp_idmap_close(&s->server_pending);
 	for (int i = 0; i < GW_ANSWERED_RING; i++)
 		free(s->answered[i]);
+	pol_policy_close(&s->policy);
 	free(s);
 	return code;
 }

@@ -18,6 +18,7 @@
 #include "mcp/framer.h"
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
+#include "policies/policy.h"
 
 /* Pending-request flags. */
 enum { GW_PENDING_FILTER_TOOLS = 1u << 0 };
@@ -51,13 +52,14 @@ struct gw_counters {
 	uint64_t client_messages, server_messages;
 	uint64_t requests, responses, notifications;
 	uint64_t server_requests;
-	uint64_t denied, invalid, oversized, dropped;
+	uint64_t denied, would_deny, invalid, oversized, dropped;
 	uint64_t tools_removed;
 };
 
 struct gw_session {
 	uv_loop_t loop;
 	const struct gw_options *opt;
+	struct pol_policy policy; /* the effective policy */
 
 	struct gw_source client_in, server_out, server_err;
 	struct gw_sink client_out, server_in, err_out;

@@ -31,6 +31,12 @@ int pol_glob_check(const char *p)
 
 int pol_tool_rules_add(struct pol_tool_rules *r, enum pol_action action, const char *glob)
 {
+	return pol_tool_rules_add_named(r, action, glob, NULL);
+}
+
+int pol_tool_rules_add_named(struct pol_tool_rules *r, enum pol_action action, const char *glob,
+			     const char *id)
+{
 	if (pol_glob_check(glob) != 0)
 		return -EINVAL;
 	struct pol_tool_rule *n = realloc(r->rules, (r->count + 1) * sizeof(*n));
@@ -43,8 +49,11 @@ int pol_tool_rules_add(struct pol_tool_rules *r, enum pol_action action, const c
 		return -ENOMEM;
 	rule->action = action;
 	size_t idx = action == POL_DENY ? r->n_deny++ : r->n_allow++;
-	snprintf(rule->id, sizeof(rule->id), "cli.%s_tool[%zu]",
-		 action == POL_DENY ? "deny" : "allow", idx);
+	if (id)
+		snprintf(rule->id, sizeof(rule->id), "%s", id);
+	else
+		snprintf(rule->id, sizeof(rule->id), "cli.%s_tool[%zu]",
+			 action == POL_DENY ? "deny" : "allow", idx);
 	r->count++;
 	return 0;
 }
@@ -89,7 +98,7 @@ void pol_tool_rules_decide(const struct pol_tool_rules *r, const char *name, siz
 	out->action = POL_ALLOW;
 	out->rule_id = "default";
 	out->reason = "no rule denies it";
-	if (!r->count)
+	if (!pol_tool_rules_active(r))
 		return;
 	if (len == 0 || memchr(name, '\0', len)) {
 		out->action = POL_DENY;
@@ -103,21 +112,30 @@ void pol_tool_rules_decide(const struct pol_tool_rules *r, const char *name, siz
 			out->action = POL_DENY;
 			out->rule_id = rule->id;
 			out->glob = rule->glob;
-			out->reason = "it matches --deny-tool";
+			out->reason = strncmp(rule->id, "cli.", 4) == 0 ? "it matches --deny-tool"
+								       : "it matches a deny rule";
 			return;
 		}
 	}
-	if (!r->n_allow)
-		return;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct pol_tool_rule *rule = &r->rules[i];
 		if (rule->action == POL_ALLOW && pol_glob_match(rule->glob, name, len)) {
 			out->rule_id = rule->id;
 			out->glob = rule->glob;
-			out->reason = "it matches --allow-tool";
+			out->reason = strncmp(rule->id, "cli.", 4) == 0 ? "it matches --allow-tool"
+								       : "it matches an allow rule";
 			return;
 		}
 	}
+	if (r->has_default) {
+		out->action = r->default_action;
+		out->rule_id = r->default_action == POL_DENY ? "tools.default" : "default";
+		out->reason = r->default_action == POL_DENY ? "no rule allows it (tools.default: deny)"
+							    : "no rule denies it";
+		return;
+	}
+	if (!r->n_allow)
+		return;
 	out->action = POL_DENY;
 	out->rule_id = "cli.allow_tool.unmatched";
 	out->reason = "it matches no --allow-tool";

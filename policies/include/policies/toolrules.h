@@ -17,13 +17,17 @@ enum pol_action { POL_ALLOW = 0, POL_DENY = 1 };
 struct pol_tool_rule {
 	enum pol_action action;
 	char *glob; /* owned */
-	char id[32]; /* e.g. "cli.deny_tool[0]" */
+	char id[48]; /* e.g. "cli.deny_tool[0]", "tools.deny[2]" */
 };
 
 struct pol_tool_rules {
 	struct pol_tool_rule *rules;
 	size_t count;
 	size_t n_allow, n_deny;
+	/* Decision for a name no rule matches; when unset, it is deny as
+	 * soon as an allow rule exists (the --allow-tool behaviour). */
+	bool has_default;
+	enum pol_action default_action;
 };
 
 struct pol_decision {
@@ -40,10 +44,15 @@ void pol_tool_rules_close(struct pol_tool_rules *r);
  * one with a trailing unescaped backslash, -ENOMEM. */
 int pol_tool_rules_add(struct pol_tool_rules *r, enum pol_action action, const char *glob);
 
+/* Add a rule with an explicit id (e.g. "tools.deny[0]"), as a policy file
+ * does.  Same returns as pol_tool_rules_add. */
+int pol_tool_rules_add_named(struct pol_tool_rules *r, enum pol_action action, const char *glob,
+			     const char *id);
+
 /* True when the rules can deny anything (so tools/list must be filtered). */
 static inline bool pol_tool_rules_active(const struct pol_tool_rules *r)
 {
-	return r->count > 0;
+	return r->count > 0 || (r->has_default && r->default_action == POL_DENY);
 }
 
 /* Decide on the tool |name| of |len| bytes (it may contain any byte; a name

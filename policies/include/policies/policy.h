@@ -1,0 +1,53 @@
+/* policies/policy.h - the policy: model, loader, effective-policy dump.
+ *
+ * A policy is a YAML file (docs/policy.md).  Loading is strict: an unknown
+ * key, a wrong type or a bad value is an error naming file:line:column,
+ * what was expected and, for a misspelt key, the likely intended one.  The
+ * loader accepts only what the gateway enforces, so a policy can never
+ * promise a protection that silently does not happen.
+ *
+ * Pure: parses a buffer; the caller reads files.
+ */
+#ifndef POLICIES_POLICY_H
+#define POLICIES_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policies/toolrules.h"
+
+#define POL_VERSION 1
+
+enum pol_mode {
+	POL_MODE_ENFORCE = 0, /* denials are applied */
+	POL_MODE_AUDIT = 1,   /* denials are logged as would_deny; everything is forwarded */
+};
+
+struct pol_policy {
+	char *source; /* file name, or "<built-in default>" */
+	int version;
+	enum pol_mode mode;
+	bool deny_reply_error;	   /* deny_reply: error */
+	struct pol_tool_rules tools; /* tools: default, allow, deny */
+};
+
+/* An empty policy: everything allowed, enforce mode, result replies. */
+void pol_policy_init(struct pol_policy *p);
+void pol_policy_close(struct pol_policy *p);
+
+/* Load |len| bytes of YAML into |p| (initialised here).  |source| names
+ * the file in messages.  Returns 0, or -1 with "SOURCE:LINE:COL: message"
+ * in |err|; |p| is then empty. */
+int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const char *source,
+		    char *err, size_t err_size);
+
+/* Write the effective policy (defaults applied) as YAML that loads back to
+ * the same policy. */
+void pol_policy_dump(const struct pol_policy *p, FILE *out);
+
+/* The policy compiled into the program (policies/default.yaml). */
+extern const char pol_default_yaml[];
+extern const size_t pol_default_yaml_len;
+
+#endif
