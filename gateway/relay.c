@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "log.h"
 #include "mcp/message.h"
+#include "policies/ratelimit.h"
 #include "policies/toolrules.h"
 #include "session.h"
 
@@ -180,34 +181,63 @@ static int cancelled_key(const char *line, const struct mcp_envelope *env, char 
 
 /* ---- client -> server --------------------------------------------------- */
 
-static void deny_call(struct gw_session *s, const struct mcp_envelope *env, const char *tool,
-		      const struct pol_decision *dec, bool task, size_t bytes)
+/* What a request is about, for deny texts and the audit log. */
+struct subject {
+	const char *what;  /* "the call to tool", "reading resource", ... */
+	const char *field; /* audit field and params member: "tool"/"name", "uri", "prompt"/"name" */
+	const char *param; /* member of params holding the name */
+	const char *name;  /* the tool name, URI or prompt name, from params */
+	size_t name_len;
+};
+
+static void decision_text(char *text, size_t size, const struct subject *sj,
+			  const struct pol_decision *dec)
+{
+	if (dec->glob)
+		snprintf(text, size, "assay-gateway denied %s '%s': %s '%s' (rule %s)", sj->what,
+			 sj->name, dec->reason, dec->glob, dec->rule_id);
+	else
+		snprintf(text, size, "assay-gateway denied %s '%s': %s (rule %s)", sj->what, sj->name,
+			 dec->reason, dec->rule_id);
+}
+
+/* The arguments of a tools/call as the policy says to record them. */
+static void audit_add_arguments(struct gw_session *s, json_t *f, json_t *args)
+{
+	if (!args)
+		return;
+	json_t *v = gw_audit_arguments(args, s->policy.audit_arguments);
+	if (v)
+		json_object_set_new(f, "arguments", v);
+}
+
+static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
+			 const struct subject *sj, const struct pol_decision *dec, bool error_form,
+			 size_t bytes, json_t *args)
 {
 	char text[1024], q[400];
-	quote(tool, strlen(tool), q, sizeof(q));
-	if (dec->glob)
-		snprintf(text, sizeof(text),
-			 "assay-gateway denied the call to tool '%s': %s '%s' (rule %s)", tool,
-			 dec->reason, dec->glob, dec->rule_id);
-	else
-		snprintf(text, sizeof(text), "assay-gateway denied the call to tool '%s': %s (rule %s)",
-			 tool, dec->reason, dec->rule_id);
+	decision_text(text, sizeof(text), sj, dec);
 	size_t n;
-	char *m = (s->policy.deny_reply_error || task)
-			  ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
-			  : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
+	char *m = error_form ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
+			     : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
 	if (m)
 		reply(s, FROM_CLIENT, m, n);
 	free(m);
 	answered_add(s, env->id_key, env->id_key_len);
 	s->n.denied++;
-	gw_info("denied tools/call '%s' (rule %s)", q, dec->rule_id);
-	if (gw_audit_enabled())
-		gw_audit("request", json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I}", "dir",
-					      dir_name(FROM_CLIENT), "id",
-					      id_value(env->id_raw, env->id_raw_len), "method",
-					      "tools/call", "tool", tool, "decision", "deny", "rule",
-					      dec->rule_id, "reason", text, "bytes", (json_int_t)bytes));
+	gw_info("denied %s '%s' (rule %s)", env->method, quote(sj->name, sj->name_len, q, sizeof(q)),
+		dec->rule_id);
+	if (gw_audit_enabled()) {
+		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
+				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
+		json_object_set_new(f, sj->field, json_stringn(sj->name, sj->name_len));
+		json_object_set_new(f, "decision", json_string("deny"));
+		json_object_set_new(f, "rule", json_string(dec->rule_id));
+		json_object_set_new(f, "reason", json_string(text));
+		json_object_set_new(f, "bytes", json_integer((json_int_t)bytes));
+		audit_add_arguments(s, f, args);
+		gw_audit("request", f);
+	}
 }
 
 static void client_request(struct gw_session *s, const char *line, size_t len,
@@ -215,51 +245,83 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 {
 	const struct gw_options *o = s->opt;
 	const struct pol_policy *pol = &s->policy;
-	bool rules = pol_tool_rules_active(&pol->tools);
 	bool enforce = pol->mode == POL_MODE_ENFORCE;
-	json_t *params = NULL;
-	const char *tool = NULL;
-	struct pol_decision dec = {.rule_id = NULL};
+	bool recording = gw_audit_enabled() || gw_log_verbosity() >= GW_VERBOSE;
+	const struct pol_tool_rules *rules = NULL;
+	struct subject sj = {NULL, NULL, NULL, NULL, 0};
+	struct pol_decision dec = {.action = POL_ALLOW, .rule_id = NULL};
+	bool decide = false, is_call = false;
+	json_t *params = NULL, *args = NULL;
+	char detail[256];
 	s->n.requests++;
 
-	if (mcp_envelope_method_is(env, "tools/call") &&
-	    (rules || gw_audit_enabled() || gw_log_verbosity() >= GW_VERBOSE)) {
+	if (mcp_envelope_method_is(env, "tools/call")) {
+		sj = (struct subject){"the call to tool", "tool", "name", NULL, 0};
+		rules = &pol->tools;
+		is_call = true;
+		decide = pol_tool_rules_active(rules) || pol->n_rate_limits || pol->session_total;
+	} else if (mcp_envelope_method_is(env, "resources/read")) {
+		sj = (struct subject){"reading resource", "uri", "uri", NULL, 0};
+		rules = &pol->resources;
+		decide = pol_tool_rules_active(rules);
+	} else if (mcp_envelope_method_is(env, "prompts/get")) {
+		sj = (struct subject){"getting prompt", "prompt", "name", NULL, 0};
+		rules = &pol->prompts;
+		decide = pol_tool_rules_active(rules);
+	}
+
+	if (rules && (decide || recording)) {
 		if (env->params_type == MCP_JSON_OBJECT)
 			params = mcp_json_parse(line + env->params.off, env->params.len, NULL);
-		json_t *name = json_object_get(params, "name");
-		if (json_is_string(name))
-			tool = json_string_value(name);
-		if (rules) {
-			if (!tool) {
-				reply_error(s, FROM_CLIENT, env->id_raw, env->id_raw_len,
-					    MCP_ERR_INVALID_PARAMS,
-					    "Invalid params: tools/call needs params.name, a string");
-				answered_add(s, env->id_key, env->id_key_len);
-				audit_invalid(s, FROM_CLIENT, "tools/call without a string name",
-					      len, "replied", MCP_ERR_INVALID_PARAMS);
-				s->n.invalid++;
-				json_decref(params);
-				return;
-			}
-			pol_tool_rules_decide(&pol->tools, tool, json_string_length(name), &dec);
+		json_t *name = json_object_get(params, sj.param);
+		if (json_is_string(name)) {
+			sj.name = json_string_value(name);
+			sj.name_len = json_string_length(name);
+		}
+		if (is_call)
+			args = json_object_get(params, "arguments");
+		if (decide && !sj.name) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "Invalid params: %s needs params.%s, a string%s",
+				 env->method, sj.param,
+				 params || env->params_type != MCP_JSON_OBJECT
+					 ? ""
+					 : " (params could not be read: duplicate key?)");
+			reply_error(s, FROM_CLIENT, env->id_raw, env->id_raw_len,
+				    MCP_ERR_INVALID_PARAMS, msg);
+			answered_add(s, env->id_key, env->id_key_len);
+			audit_invalid(s, FROM_CLIENT, msg, len, "replied", MCP_ERR_INVALID_PARAMS);
+			s->n.invalid++;
+			json_decref(params);
+			return;
+		}
+		if (decide) {
+			pol_tool_rules_decide(rules, sj.name, sj.name_len, &dec);
+			if (dec.action == POL_ALLOW && is_call)
+				pol_rate_check(&s->rate, pol, sj.name, sj.name_len, uv_hrtime(), &dec,
+					       detail, sizeof(detail));
 			if (dec.action == POL_DENY && enforce) {
-				deny_call(s, env, tool, &dec,
-					  json_object_get(params, "task") != NULL, len);
+				/* Only a tool call has a result form the model sees;
+				 * a task-augmented call expects a task, not a result. */
+				bool error_form = !is_call || pol->deny_reply_error ||
+						  json_object_get(params, "task") != NULL;
+				deny_request(s, env, &sj, &dec, error_form, len, args);
 				json_decref(params);
 				return;
 			}
 			if (dec.action == POL_DENY) {
 				char q[400];
 				s->n.would_deny++;
-				gw_info("dry run: would deny tools/call '%s' (rule %s)",
-					quote(tool, strlen(tool), q, sizeof(q)), dec.rule_id);
+				gw_info("dry run: would deny %s '%s' (rule %s)", env->method,
+					quote(sj.name, sj.name_len, q, sizeof(q)), dec.rule_id);
 			}
 		}
 	}
 
 	struct mcp_pending *p;
 	int rc = mcp_idmap_add(&s->client_pending, env->id_key, env->id_key_len, env->id_raw,
-			       env->id_raw_len, env->method, tool, uv_hrtime(), (uint32_t)len, &p);
+			       env->id_raw_len, env->method, is_call ? sj.name : NULL, uv_hrtime(),
+			       (uint32_t)len, &p);
 	if (rc != 0) {
 		char msg[160];
 		int code = MCP_ERR_INVALID_REQUEST;
@@ -281,28 +343,41 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		json_decref(params);
 		return;
 	}
-	if (rules && enforce && mcp_envelope_method_is(env, "tools/list"))
-		p->flags |= GW_PENDING_FILTER_TOOLS;
+	if (enforce) {
+		if (pol_tool_rules_active(&pol->tools) && mcp_envelope_method_is(env, "tools/list"))
+			p->flags |= GW_PENDING_FILTER_TOOLS;
+		else if (pol_tool_rules_active(&pol->prompts) &&
+			 mcp_envelope_method_is(env, "prompts/list"))
+			p->flags |= GW_PENDING_FILTER_PROMPTS;
+		else if (pol_tool_rules_active(&pol->resources) &&
+			 mcp_envelope_method_is(env, "resources/list"))
+			p->flags |= GW_PENDING_FILTER_RESOURCES;
+	}
 	answered_forget(s, env->id_key, env->id_key_len);
 	forward(s, FROM_CLIENT, line, len);
 
 	if (gw_log_verbosity() >= GW_VERBOSE) {
-		char q[400];
+		char q[400], qn[400];
 		gw_debug("-> %s id=%s%s%s", env->method,
-			 quote(env->id_raw, env->id_raw_len, q, sizeof(q)), tool ? " tool=" : "",
-			 tool ? tool : "");
+			 quote(env->id_raw, env->id_raw_len, q, sizeof(q)), sj.name ? " " : "",
+			 sj.name ? quote(sj.name, sj.name_len, qn, sizeof(qn)) : "");
 	}
 	if (gw_audit_enabled()) {
 		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
 				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
-		if (tool)
-			json_object_set_new(f, "tool", json_string(tool));
-		json_object_set_new(f, "decision", json_string(dec.rule_id && dec.action == POL_DENY
-								       ? "would_deny"
-								       : "allow"));
+		if (sj.name)
+			json_object_set_new(f, sj.field, json_stringn(sj.name, sj.name_len));
+		json_object_set_new(f, "decision",
+				    json_string(dec.action == POL_DENY ? "would_deny" : "allow"));
 		if (dec.rule_id)
 			json_object_set_new(f, "rule", json_string(dec.rule_id));
+		if (dec.action == POL_DENY) {
+			char text[1024];
+			decision_text(text, sizeof(text), &sj, &dec);
+			json_object_set_new(f, "reason", json_string(text));
+		}
 		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
+		audit_add_arguments(s, f, args);
 		gw_audit("request", f);
 	}
 	json_decref(params);
@@ -360,33 +435,39 @@ static void client_response(struct gw_session *s, const char *line, size_t len,
 
 /* ---- server -> client --------------------------------------------------- */
 
-static bool keep_tool(void *ctx, const char *name, size_t len)
+static bool keep_name(void *ctx, const char *name, size_t len)
 {
-	struct gw_session *s = ctx;
+	const struct pol_tool_rules *rules = ctx;
 	struct pol_decision dec;
-	pol_tool_rules_decide(&s->policy.tools, name, len, &dec);
+	pol_tool_rules_decide(rules, name, len, &dec);
 	return dec.action == POL_ALLOW;
 }
 
-/* Forward a tools/list response with the denied tools removed.  Returns
- * the number removed, or -1 when the result could not be inspected (the
- * client then gets an error instead: an unfiltered list never passes). */
+/* Forward a list response with the denied entries removed.  Returns the
+ * number removed, or -1 when the result could not be inspected (the client
+ * then gets an error instead: an unfiltered list never passes). */
 static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 			    const struct mcp_envelope *env, const struct mcp_pending *p)
 {
+	const char *array = "tools", *key = "name";
+	const struct pol_tool_rules *rules = &s->policy.tools;
+	if (p->flags & GW_PENDING_FILTER_PROMPTS)
+		array = "prompts", rules = &s->policy.prompts;
+	else if (p->flags & GW_PENDING_FILTER_RESOURCES)
+		array = "resources", key = "uri", rules = &s->policy.resources;
+
 	json_error_t jerr;
 	json_t *res = mcp_json_parse(line + env->result.off, env->result.len, &jerr);
-	int removed = res ? mcp_filter_tools(res, keep_tool, s) : -1;
 	if (!res) {
 		char msg[300];
 		snprintf(msg, sizeof(msg),
-			 "assay-gateway could not inspect the server's tools/list result: %s",
+			 "assay-gateway could not inspect the server's %s result: %s", p->method,
 			 jerr.text);
-		reply_error(s, FROM_CLIENT, p->raw_id,
-			    p->raw_id_len, MCP_ERR_INTERNAL, msg);
+		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL, msg);
 		gw_warn("%s", msg);
 		return -1;
 	}
+	int removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
 	if (removed <= 0) {
 		forward(s, FROM_SERVER, line, len);
 	} else {
@@ -404,16 +485,38 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 				s->batch->modified = true;
 		} else {
 			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL,
-				    "assay-gateway: out of memory filtering tools/list");
+				    "assay-gateway: out of memory filtering a list");
 			removed = -1;
 		}
 		free(out);
 		free(r);
 		s->n.tools_removed += (uint64_t)(removed > 0 ? removed : 0);
-		gw_debug("removed %d denied tool(s) from a tools/list result", removed);
+		gw_debug("removed %d denied entr%s from a %s result", removed,
+			 removed == 1 ? "y" : "ies", p->method);
 	}
 	json_decref(res);
 	return removed;
+}
+
+/* A result over responses.max_bytes is withheld: a tool call gets an
+ * isError result the model can read, anything else a -32052 error. */
+static void forward_too_large(struct gw_session *s, size_t len, const struct mcp_pending *p)
+{
+	char text[300];
+	snprintf(text, sizeof(text),
+		 "assay-gateway withheld the server's result: %zu bytes is more than "
+		 "responses.max_bytes (%zu bytes)", len, s->policy.responses_max_bytes);
+	size_t n;
+	char *m = strcmp(p->method, "tools/call") == 0
+			  ? mcp_build_tool_error(p->raw_id, p->raw_id_len, text, &n)
+			  : mcp_build_error(p->raw_id, p->raw_id_len, MCP_ERR_TOO_LARGE, text, &n);
+	if (m)
+		forward(s, FROM_SERVER, m, n);
+	if (s->batch)
+		s->batch->modified = true;
+	free(m);
+	gw_warn("withheld a %zu-byte %s result (responses.max_bytes is %zu)", len, p->method,
+		s->policy.responses_max_bytes);
 }
 
 static void server_response(struct gw_session *s, const char *line, size_t len,
@@ -431,10 +534,16 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	}
 	s->n.responses++;
 	int removed = 0;
-	if ((p->flags & GW_PENDING_FILTER_TOOLS) && env->result_type == MCP_JSON_OBJECT)
+	bool too_large = s->policy.responses_max_bytes && len > s->policy.responses_max_bytes &&
+			 !(env->present & MCP_M_ERROR);
+	if (too_large) {
+		forward_too_large(s, len, p);
+		removed = -1;
+	} else if ((p->flags & GW_PENDING_FILTER_ANY) && env->result_type == MCP_JSON_OBJECT) {
 		removed = forward_filtered(s, line, len, env, p);
-	else
+	} else {
 		forward(s, FROM_SERVER, line, len);
+	}
 
 	uint64_t latency_us = (uv_hrtime() - p->start_ns) / 1000;
 	if (gw_log_verbosity() >= GW_VERBOSE)
@@ -462,16 +571,65 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 			json_object_set_new(f, "tools_removed", json_integer(removed));
 		if (removed < 0)
 			json_object_set_new(f, "outcome", json_string("gateway_error"));
+		if (too_large)
+			json_object_set_new(f, "reason", json_string("responses.max_bytes"));
 		gw_audit("response", f);
 	}
 	free(p);
 	gw_session_pending_changed(s);
 }
 
+/* Which client_requests rule governs a request from the server, or -1. */
+static int client_request_kind(const char *line, const struct mcp_envelope *env)
+{
+	if (mcp_envelope_method_is(env, "sampling/createMessage"))
+		return POL_CR_SAMPLING;
+	if (mcp_envelope_method_is(env, "roots/list"))
+		return POL_CR_ROOTS;
+	if (!mcp_envelope_method_is(env, "elicitation/create"))
+		return -1;
+	int kind = POL_CR_ELICITATION;
+	if (env->params_type == MCP_JSON_OBJECT) {
+		json_t *params = mcp_json_parse(line + env->params.off, env->params.len, NULL);
+		const char *mode = json_string_value(json_object_get(params, "mode"));
+		/* Unreadable params are judged by the stricter rule. */
+		if (!params || (mode && strcmp(mode, "url") == 0))
+			kind = POL_CR_ELICITATION_URL;
+		json_decref(params);
+	}
+	return kind;
+}
+
 static void server_request(struct gw_session *s, const char *line, size_t len,
 			   const struct mcp_envelope *env)
 {
 	s->n.server_requests++;
+	int kind = client_request_kind(line, env);
+	if (kind >= 0 && s->policy.client_requests[kind] == POL_DENY) {
+		char rule[64], text[512];
+		snprintf(rule, sizeof(rule), "client_requests.%s", pol_client_request_name(kind));
+		snprintf(text, sizeof(text), "assay-gateway denied the server's %s request (rule %s)",
+			 env->method, rule);
+		bool enforce = s->policy.mode == POL_MODE_ENFORCE;
+		if (enforce) {
+			reply_error(s, FROM_SERVER, env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text);
+			s->n.denied++;
+			gw_info("denied the server's %s request (rule %s)", env->method, rule);
+		} else {
+			s->n.would_deny++;
+			gw_info("dry run: would deny the server's %s request (rule %s)", env->method,
+				rule);
+		}
+		if (gw_audit_enabled())
+			gw_audit("request",
+				 json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:I}", "dir",
+					   dir_name(FROM_SERVER), "id",
+					   id_value(env->id_raw, env->id_raw_len), "method",
+					   env->method, "decision", enforce ? "deny" : "would_deny",
+					   "rule", rule, "reason", text, "bytes", (json_int_t)len));
+		if (enforce)
+			return;
+	}
 	int rc = mcp_idmap_add(&s->server_pending, env->id_key, env->id_key_len, env->id_raw,
 			       env->id_raw_len, env->method, NULL, uv_hrtime(), (uint32_t)len, NULL);
 	if (rc != 0) {

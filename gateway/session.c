@@ -38,6 +38,7 @@ extern char **environ;
 
 static void finish(struct gw_session *s);
 static void check_finish(struct gw_session *s);
+static void on_stdout_closed(uv_timer_t *t);
 
 /* ---- stopping the server -------------------------------------------------- */
 
@@ -256,12 +257,22 @@ static void server_end(struct gw_source *src, int err)
 	mcp_framer_finish(&s->server_framer, &server_cbs, s);
 	s->server_out_ended = true;
 	if (!s->child_exited) {
-		/* Nothing more can come back: answer what is in flight and
-		 * stop the server. */
-		gw_relay_fail_pending(s, "assay-gateway: the server closed its stdout");
-		begin_stop(s, "the server closed its stdout");
+		/* Usually the server is exiting and its status follows in a
+		 * moment; the answers to requests in flight should say how it
+		 * ended, so wait for it, but not for ever. */
+		uv_timer_start(&s->eof_timer, on_stdout_closed, FINISH_OUTPUT_MS, 0);
 	}
 	check_finish(s);
+}
+
+static void on_stdout_closed(uv_timer_t *t)
+{
+	struct gw_session *s = t->data;
+	if (s->child_exited)
+		return;
+	/* Still running with its stdout closed: nothing can come back. */
+	gw_relay_fail_pending(s, "assay-gateway: the server closed its stdout");
+	begin_stop(s, "the server closed its stdout");
 }
 
 static void stderr_data(struct gw_source *src, const char *data, size_t len)
@@ -362,6 +373,7 @@ static void close_everything(struct gw_session *s)
 	close_handle((uv_handle_t *)&s->sig_chld);
 	close_handle((uv_handle_t *)&s->stop_timer);
 	close_handle((uv_handle_t *)&s->finish_timer);
+	close_handle((uv_handle_t *)&s->eof_timer);
 }
 
 static void on_flush_timeout(uv_timer_t *t)
@@ -405,6 +417,7 @@ static void finish(struct gw_session *s)
 	s->finishing = true;
 	uv_timer_stop(&s->finish_timer);
 	uv_timer_stop(&s->stop_timer);
+	uv_timer_stop(&s->eof_timer);
 	gw_source_close(&s->client_in);
 	gw_source_close(&s->server_out);
 	gw_source_close(&s->server_err);
@@ -647,9 +660,11 @@ int gw_session_run(const struct gw_options *opt)
 	uv_signal_start(&s->sig_chld, on_sigchld, SIGCHLD);
 	uv_timer_init(&s->loop, &s->stop_timer);
 	uv_timer_init(&s->loop, &s->finish_timer);
-	s->stop_timer.data = s->finish_timer.data = s;
+	uv_timer_init(&s->loop, &s->eof_timer);
+	s->stop_timer.data = s->finish_timer.data = s->eof_timer.data = s;
 
 	pol_policy_init(&s->policy);
+	pol_rate_init(&s->rate);
 	if (gw_policy_resolve(opt, &s->policy) != 0) {
 		code = 2;
 		goto out;
@@ -664,6 +679,15 @@ int gw_session_run(const struct gw_options *opt)
 		if (rc != 0) {
 			gw_error("cannot open the audit log '%s': %s", opt->audit_path,
 				 strerror(-rc));
+			code = 2;
+			goto out;
+		}
+		char err[512];
+		if (s->policy.audit_arguments == POL_AUDIT_ARGS_HASH &&
+		    gw_audit_key_setup(err, sizeof(err)) != 0) {
+			gw_error("%s; the audit log records tool arguments as keyed hashes "
+				 "(audit.arguments: hash) and cannot do so without the key",
+				 err);
 			code = 2;
 			goto out;
 		}
@@ -719,6 +743,7 @@ out:
 	for (int i = 0; i < GW_ANSWERED_RING; i++)
 		free(s->answered[i]);
 	pol_policy_close(&s->policy);
+	pol_rate_close(&s->rate);
 	free(s);
 	return code;
 }

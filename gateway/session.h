@@ -19,9 +19,15 @@
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
 #include "policies/policy.h"
+#include "policies/ratelimit.h"
 
 /* Pending-request flags. */
-enum { GW_PENDING_FILTER_TOOLS = 1u << 0 };
+enum {
+	GW_PENDING_FILTER_TOOLS = 1u << 0,     /* tools/list: remove denied tools */
+	GW_PENDING_FILTER_PROMPTS = 1u << 1,   /* prompts/list */
+	GW_PENDING_FILTER_RESOURCES = 1u << 2, /* resources/list */
+	GW_PENDING_FILTER_ANY = 7u,
+};
 
 /* How many ids of requests the gateway answered itself are remembered, so
  * that their cancellations are not forwarded. */
@@ -60,6 +66,7 @@ struct gw_session {
 	uv_loop_t loop;
 	const struct gw_options *opt;
 	struct pol_policy policy; /* the effective policy */
+	struct pol_rate_state rate; /* tools.rate_limits */
 
 	struct gw_source client_in, server_out, server_err;
 	struct gw_sink client_out, server_in, err_out;
@@ -89,6 +96,7 @@ struct gw_session {
 	uv_signal_t sig_term, sig_int, sig_hup, sig_chld;
 	uv_timer_t stop_timer;	 /* drain and grace periods */
 	uv_timer_t finish_timer; /* bounded wait for the last output */
+	uv_timer_t eof_timer;	 /* stdout closed: bounded wait for the exit status */
 
 	uint64_t start_ns;
 	struct gw_counters n;

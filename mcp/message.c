@@ -102,6 +102,9 @@ bool mcp_is_server_to_client_method(const char *method)
 
 json_t *mcp_json_parse(const char *text, size_t len, json_error_t *err)
 {
+	json_error_t local;
+	if (!err)
+		err = &local;
 	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY;
 	json_t *j = json_loadb(text, len, flags, err);
 	if (!j && json_error_code(err) == json_error_numeric_overflow)
@@ -179,13 +182,19 @@ char *mcp_build_tool_error(const char *raw_id, size_t raw_id_len, const char *te
 int mcp_filter_tools(json_t *result, bool (*keep)(void *ctx, const char *name, size_t len),
 		     void *ctx)
 {
-	json_t *tools = json_object_get(result, "tools");
+	return mcp_filter_named(result, "tools", "name", keep, ctx);
+}
+
+int mcp_filter_named(json_t *result, const char *array_key, const char *name_key,
+		     bool (*keep)(void *ctx, const char *name, size_t len), void *ctx)
+{
+	json_t *tools = json_object_get(result, array_key);
 	if (!json_is_array(tools))
 		return -1;
 	int removed = 0;
 	size_t i = 0;
 	while (i < json_array_size(tools)) {
-		json_t *name = json_object_get(json_array_get(tools, i), "name");
+		json_t *name = json_object_get(json_array_get(tools, i), name_key);
 		const char *s = json_is_string(name) ? json_string_value(name) : "";
 		size_t n = json_is_string(name) ? json_string_length(name) : 0;
 		if (keep(ctx, s, n)) {

@@ -140,31 +140,197 @@ static bool load_globs(struct ctx *c, const struct pol_ynode *n, const char *wha
 	return true;
 }
 
-static bool load_tools(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+static bool parse_uint(struct ctx *c, const struct pol_ynode *n, const char *what,
+		       unsigned long long max, unsigned long long *out)
 {
-	static const char *const keys[] = {"default", "allow", "deny", NULL};
-	if (!expect(c, n, POL_Y_MAP, "tools") || !check_keys(c, n, "tools", keys))
+	if (!expect(c, n, POL_Y_SCALAR, what))
 		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(n->value, &end, 10);
+	if (n->quoted || !*n->value || *n->value == '-' || *n->value == '+' || *end || errno ||
+	    v > max)
+		return error_at(c, n, "%s must be a whole number from 0 to %llu, not '%s'", what, max,
+				n->value);
+	*out = v;
+	return true;
+}
+
+/* "16M", "1048576", "64K": bytes, powers of 1024. */
+static bool parse_size(struct ctx *c, const struct pol_ynode *n, const char *what, size_t *out)
+{
+	if (!expect(c, n, POL_Y_SCALAR, what))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(n->value, &end, 10);
+	unsigned long long mult = 1;
+	if (end != n->value && *n->value != '-' && *n->value != '+' && !errno) {
+		if (*end == 'K' || *end == 'k')
+			mult = 1024ull, end++;
+		else if (*end == 'M' || *end == 'm')
+			mult = 1024ull * 1024, end++;
+		else if (*end == 'G' || *end == 'g')
+			mult = 1024ull * 1024 * 1024, end++;
+		if (mult > 1 && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+			end += strlen(end);
+		if (!*end && v <= (1ull << 40) / mult) {
+			*out = (size_t)(v * mult);
+			return true;
+		}
+	}
+	return error_at(c, n, "%s must be a size such as 16M, 512K or 1048576, not '%s'", what,
+			n->value);
+}
+
+static const char *const allow_deny[] = {"allow", "deny", NULL};
+
+/* default / allow / deny of a name-rule section (tools, resources, prompts). */
+static bool load_name_rules(struct ctx *c, const struct pol_ynode *n, const char *section,
+			    struct pol_tool_rules *r)
+{
+	char what[64], id[64];
 	const struct pol_ynode *v;
+	pol_tool_rules_set_section(r, section);
 	if ((v = pol_ytree_get(n, "default")) != NULL) {
-		static const char *const actions[] = {"allow", "deny", NULL};
-		int i = choice(c, v, "tools.default", actions);
+		snprintf(what, sizeof(what), "%s.default", section);
+		int i = choice(c, v, what, allow_deny);
 		if (i < 0)
 			return false;
-		p->tools.has_default = true;
-		p->tools.default_action = i == 1 ? POL_DENY : POL_ALLOW;
+		r->has_default = true;
+		r->default_action = i == 1 ? POL_DENY : POL_ALLOW;
 	}
-	if ((v = pol_ytree_get(n, "deny")) != NULL &&
-	    !load_globs(c, v, "tools.deny", &p->tools, POL_DENY, "tools.deny"))
+	snprintf(what, sizeof(what), "%s.deny", section);
+	snprintf(id, sizeof(id), "%s.deny", section);
+	if ((v = pol_ytree_get(n, "deny")) != NULL && !load_globs(c, v, what, r, POL_DENY, id))
 		return false;
-	if ((v = pol_ytree_get(n, "allow")) != NULL &&
-	    !load_globs(c, v, "tools.allow", &p->tools, POL_ALLOW, "tools.allow"))
+	snprintf(what, sizeof(what), "%s.allow", section);
+	snprintf(id, sizeof(id), "%s.allow", section);
+	if ((v = pol_ytree_get(n, "allow")) != NULL && !load_globs(c, v, what, r, POL_ALLOW, id))
 		return false;
-	if (!p->tools.has_default) {
+	if (!r->has_default) {
 		/* An allow list means "only these", as on the command line. */
-		p->tools.has_default = true;
-		p->tools.default_action = p->tools.n_allow ? POL_DENY : POL_ALLOW;
+		r->has_default = true;
+		r->default_action = r->n_allow ? POL_DENY : POL_ALLOW;
 	}
+	return true;
+}
+
+static bool load_rate_limits(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"per_minute", "session_total", NULL};
+	if (!expect(c, n, POL_Y_MAP, "tools.rate_limits") ||
+	    !check_keys(c, n, "tools.rate_limits", keys))
+		return false;
+	const struct pol_ynode *v;
+	unsigned long long u;
+	if ((v = pol_ytree_get(n, "session_total")) != NULL) {
+		if (!parse_uint(c, v, "tools.rate_limits.session_total", 100000000ull, &u))
+			return false;
+		if (u == 0)
+			return error_at(c, v, "tools.rate_limits.session_total must be at least 1 "
+					"(leave it out for no limit)");
+		p->session_total = (unsigned)u;
+	}
+	if ((v = pol_ytree_get(n, "per_minute")) != NULL) {
+		if (!expect(c, v, POL_Y_MAP, "tools.rate_limits.per_minute"))
+			return false;
+		size_t pairs = v->count / 2;
+		p->rate_limits = calloc(pairs ? pairs : 1, sizeof(*p->rate_limits));
+		if (!p->rate_limits)
+			return error_at(c, v, "out of memory");
+		for (size_t i = 0; i < pairs; i++) {
+			const struct pol_ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
+			if (pol_glob_check(k->value) != 0)
+				return error_at(c, k, "'%s' is not a valid tool glob", k->value);
+			if (!parse_uint(c, val, "a per-minute limit", 1000000ull, &u))
+				return false;
+			if (u == 0)
+				return error_at(c, val, "a per-minute limit of 0 would deny the tool: "
+						"use tools.deny instead");
+			struct pol_rate_limit *rl = &p->rate_limits[p->n_rate_limits++];
+			rl->glob = strdup(k->value);
+			if (!rl->glob)
+				return error_at(c, k, "out of memory");
+			rl->limit = (unsigned)u;
+			snprintf(rl->id, sizeof(rl->id), "tools.rate_limits.per_minute[%zu]", i);
+		}
+	}
+	return true;
+}
+
+static bool load_tools(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"default", "allow", "deny", "rate_limits", NULL};
+	if (!expect(c, n, POL_Y_MAP, "tools") || !check_keys(c, n, "tools", keys))
+		return false;
+	if (!load_name_rules(c, n, "tools", &p->tools))
+		return false;
+	const struct pol_ynode *v = pol_ytree_get(n, "rate_limits");
+	return !v || load_rate_limits(c, v, p);
+}
+
+static bool load_simple_rules(struct ctx *c, const struct pol_ynode *n, const char *section,
+			      struct pol_tool_rules *r)
+{
+	static const char *const keys[] = {"default", "allow", "deny", NULL};
+	return expect(c, n, POL_Y_MAP, section) && check_keys(c, n, section, keys) &&
+	       load_name_rules(c, n, section, r);
+}
+
+static const char *const client_request_names[] = {"sampling", "elicitation", "elicitation_url",
+						   "roots", NULL};
+
+const char *pol_client_request_name(enum pol_client_request r)
+{
+	return r < POL_CR_COUNT ? client_request_names[r] : "?";
+}
+
+static bool load_client_requests(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	if (!expect(c, n, POL_Y_MAP, "client_requests") ||
+	    !check_keys(c, n, "client_requests", client_request_names))
+		return false;
+	for (int i = 0; i < POL_CR_COUNT; i++) {
+		const struct pol_ynode *v = pol_ytree_get(n, client_request_names[i]);
+		if (!v)
+			continue;
+		char what[64];
+		snprintf(what, sizeof(what), "client_requests.%s", client_request_names[i]);
+		int a = choice(c, v, what, allow_deny);
+		if (a < 0)
+			return false;
+		p->client_requests[i] = a == 1 ? POL_DENY : POL_ALLOW;
+	}
+	return true;
+}
+
+static bool load_responses(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"max_bytes", NULL};
+	if (!expect(c, n, POL_Y_MAP, "responses") || !check_keys(c, n, "responses", keys))
+		return false;
+	const struct pol_ynode *v = pol_ytree_get(n, "max_bytes");
+	if (v && !parse_size(c, v, "responses.max_bytes", &p->responses_max_bytes))
+		return false;
+	if (v && p->responses_max_bytes == 0)
+		return error_at(c, v, "responses.max_bytes must be more than 0");
+	return true;
+}
+
+static bool load_audit(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"arguments", NULL};
+	static const char *const modes[] = {"hash", "redacted", "full", NULL};
+	if (!expect(c, n, POL_Y_MAP, "audit") || !check_keys(c, n, "audit", keys))
+		return false;
+	const struct pol_ynode *v = pol_ytree_get(n, "arguments");
+	if (!v)
+		return true;
+	int i = choice(c, v, "audit.arguments", modes);
+	if (i < 0)
+		return false;
+	p->audit_arguments = (enum pol_audit_args)i;
 	return true;
 }
 
@@ -174,12 +340,19 @@ void pol_policy_init(struct pol_policy *p)
 	p->version = POL_VERSION;
 	p->mode = POL_MODE_ENFORCE;
 	pol_tool_rules_init(&p->tools);
+	pol_tool_rules_init(&p->resources);
+	pol_tool_rules_init(&p->prompts);
 }
 
 void pol_policy_close(struct pol_policy *p)
 {
 	free(p->source);
 	pol_tool_rules_close(&p->tools);
+	pol_tool_rules_close(&p->resources);
+	pol_tool_rules_close(&p->prompts);
+	for (size_t i = 0; i < p->n_rate_limits; i++)
+		free(p->rate_limits[i].glob);
+	free(p->rate_limits);
 	pol_policy_init(p);
 }
 
@@ -194,7 +367,10 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 		snprintf(err, err_size, "%s:%s", source, yerr);
 		return -1;
 	}
-	static const char *const keys[] = {"version", "mode", "deny_reply", "tools", NULL};
+	static const char *const keys[] = {"version",	      "mode",	   "deny_reply",
+					   "tools",	      "resources", "prompts",
+					   "client_requests", "responses", "audit",
+					   NULL};
 	const struct pol_ynode *v;
 	bool ok = check_keys(&c, root, "the policy", keys);
 	if (ok) {
@@ -221,6 +397,16 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 	}
 	if (ok && (v = pol_ytree_get(root, "tools")) != NULL)
 		ok = load_tools(&c, v, p);
+	if (ok && (v = pol_ytree_get(root, "resources")) != NULL)
+		ok = load_simple_rules(&c, v, "resources", &p->resources);
+	if (ok && (v = pol_ytree_get(root, "prompts")) != NULL)
+		ok = load_simple_rules(&c, v, "prompts", &p->prompts);
+	if (ok && (v = pol_ytree_get(root, "client_requests")) != NULL)
+		ok = load_client_requests(&c, v, p);
+	if (ok && (v = pol_ytree_get(root, "responses")) != NULL)
+		ok = load_responses(&c, v, p);
+	if (ok && (v = pol_ytree_get(root, "audit")) != NULL)
+		ok = load_audit(&c, v, p);
 	pol_ytree_free(root);
 	if (!ok) {
 		pol_policy_close(p);
@@ -246,26 +432,57 @@ static void dump_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void dump_name_rules(FILE *out, const char *section, const struct pol_tool_rules *r)
+{
+	fprintf(out, "%s:\n", section);
+	bool deny_default = r->has_default ? r->default_action == POL_DENY : r->n_allow > 0;
+	fprintf(out, "  default: %s\n", deny_default ? "deny" : "allow");
+	for (int pass = 0; pass < 2; pass++) {
+		enum pol_action a = pass == 0 ? POL_DENY : POL_ALLOW;
+		size_t n = a == POL_DENY ? r->n_deny : r->n_allow;
+		fprintf(out, "  %s:%s\n", a == POL_DENY ? "deny" : "allow", n ? "" : " []");
+		for (size_t i = 0; i < r->count; i++) {
+			if (r->rules[i].action != a)
+				continue;
+			fputs("    - ", out);
+			dump_string(out, r->rules[i].glob);
+			fprintf(out, "   # %s\n", r->rules[i].id);
+		}
+	}
+}
+
 void pol_policy_dump(const struct pol_policy *p, FILE *out)
 {
+	static const char *const args[] = {"hash", "redacted", "full"};
 	fprintf(out, "# effective policy from %s\n", p->source ? p->source : "(none)");
 	fprintf(out, "version: %d\n", p->version);
 	fprintf(out, "mode: %s\n", p->mode == POL_MODE_AUDIT ? "audit" : "enforce");
 	fprintf(out, "deny_reply: %s\n", p->deny_reply_error ? "error" : "result");
-	fprintf(out, "tools:\n");
-	bool deny_default = p->tools.has_default ? p->tools.default_action == POL_DENY
-						 : p->tools.n_allow > 0;
-	fprintf(out, "  default: %s\n", deny_default ? "deny" : "allow");
-	for (int pass = 0; pass < 2; pass++) {
-		enum pol_action a = pass == 0 ? POL_DENY : POL_ALLOW;
-		size_t n = a == POL_DENY ? p->tools.n_deny : p->tools.n_allow;
-		fprintf(out, "  %s:%s\n", a == POL_DENY ? "deny" : "allow", n ? "" : " []");
-		for (size_t i = 0; i < p->tools.count; i++) {
-			if (p->tools.rules[i].action != a)
-				continue;
-			fputs("    - ", out);
-			dump_string(out, p->tools.rules[i].glob);
-			fprintf(out, "   # %s\n", p->tools.rules[i].id);
+	dump_name_rules(out, "tools", &p->tools);
+	if (p->n_rate_limits || p->session_total) {
+		fprintf(out, "  rate_limits:\n");
+		if (p->n_rate_limits) {
+			fprintf(out, "    per_minute:\n");
+			for (size_t i = 0; i < p->n_rate_limits; i++) {
+				fputs("      ", out);
+				dump_string(out, p->rate_limits[i].glob);
+				fprintf(out, ": %u   # %s\n", p->rate_limits[i].limit,
+					p->rate_limits[i].id);
+			}
 		}
+		if (p->session_total)
+			fprintf(out, "    session_total: %u\n", p->session_total);
 	}
+	dump_name_rules(out, "resources", &p->resources);
+	dump_name_rules(out, "prompts", &p->prompts);
+	fprintf(out, "client_requests:\n");
+	for (int i = 0; i < POL_CR_COUNT; i++)
+		fprintf(out, "  %s: %s\n", client_request_names[i],
+			p->client_requests[i] == POL_DENY ? "deny" : "allow");
+	fprintf(out, "responses:\n");
+	if (p->responses_max_bytes)
+		fprintf(out, "  max_bytes: %zu\n", p->responses_max_bytes);
+	else
+		fprintf(out, "  {}\n");
+	fprintf(out, "audit:\n  arguments: %s\n", args[p->audit_arguments]);
 }

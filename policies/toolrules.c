@@ -11,6 +11,13 @@ void pol_tool_rules_init(struct pol_tool_rules *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void pol_tool_rules_set_section(struct pol_tool_rules *r, const char *section)
+{
+	snprintf(r->default_id, sizeof(r->default_id), "%s.default", section);
+	snprintf(r->default_reason, sizeof(r->default_reason), "no rule allows it (%s.default: deny)",
+		 section);
+}
+
 void pol_tool_rules_close(struct pol_tool_rules *r)
 {
 	for (size_t i = 0; i < r->count; i++)
@@ -128,10 +135,11 @@ void pol_tool_rules_decide(const struct pol_tool_rules *r, const char *name, siz
 		}
 	}
 	if (r->has_default) {
+		if (!r->default_id[0])
+			pol_tool_rules_set_section((struct pol_tool_rules *)r, "tools");
 		out->action = r->default_action;
-		out->rule_id = r->default_action == POL_DENY ? "tools.default" : "default";
-		out->reason = r->default_action == POL_DENY ? "no rule allows it (tools.default: deny)"
-							    : "no rule denies it";
+		out->rule_id = r->default_action == POL_DENY ? r->default_id : "default";
+		out->reason = r->default_action == POL_DENY ? r->default_reason : "no rule denies it";
 		return;
 	}
 	if (!r->n_allow)

@@ -59,6 +59,14 @@ char *mcp_build_error(const char *raw_id, size_t raw_id_len, int code, const cha
 char *mcp_build_tool_error(const char *raw_id, size_t raw_id_len, const char *text,
 			   size_t *len);
 
+/* Remove from |result|[|array_key|] every element whose string member
+ * |name_key| |keep| rejects (an element without it is judged by the empty
+ * name).  Returns the number removed, or -1 when there is no such array.
+ * Used for tools/list ("tools", "name"), prompts/list ("prompts", "name")
+ * and resources/list ("resources", "uri"). */
+int mcp_filter_named(json_t *result, const char *array_key, const char *name_key,
+		     bool (*keep)(void *ctx, const char *name, size_t len), void *ctx);
+
 /* Remove from a tools/list |result| object every tool for which |keep|
  * returns false.  Returns the number removed, or -1 when |result| has no
  * "tools" array (nothing is changed then).  Tools without a string name
@@ -69,7 +77,7 @@ int mcp_filter_tools(json_t *result, bool (*keep)(void *ctx, const char *name, s
 /* Parse the JSON text |text| of |len| bytes with the flags the relay uses
  * everywhere (reject duplicate keys, allow \u0000, any top-level value; a
  * number too large for an integer is read as a real rather than refused).
- * Returns a new reference or NULL with |err| filled. */
+ * Returns a new reference, or NULL with |err| filled (|err| may be NULL). */
 json_t *mcp_json_parse(const char *text, size_t len, json_error_t *err);
 
 #endif

@@ -24,12 +24,43 @@ enum pol_mode {
 	POL_MODE_AUDIT = 1,   /* denials are logged as would_deny; everything is forwarded */
 };
 
+enum pol_audit_args {
+	POL_AUDIT_ARGS_HASH = 0, /* keyed HMAC-SHA256 of the canonical arguments */
+	POL_AUDIT_ARGS_REDACTED, /* the shape, with every value replaced */
+	POL_AUDIT_ARGS_FULL,	 /* the arguments as sent */
+};
+
+/* tools.rate_limits.per_minute entries: calls to each tool whose name
+ * matches |glob|, at most |limit| a minute. */
+struct pol_rate_limit {
+	char *glob;
+	unsigned limit;
+	char id[64];
+};
+
+/* Requests a server sends to its client. */
+enum pol_client_request {
+	POL_CR_SAMPLING = 0, /* sampling/createMessage */
+	POL_CR_ELICITATION,  /* elicitation/create, form mode */
+	POL_CR_ELICITATION_URL, /* elicitation/create with mode "url" */
+	POL_CR_ROOTS,	     /* roots/list */
+	POL_CR_COUNT,
+};
+
 struct pol_policy {
 	char *source; /* file name, or "<built-in default>" */
 	int version;
 	enum pol_mode mode;
 	bool deny_reply_error;	   /* deny_reply: error */
 	struct pol_tool_rules tools; /* tools: default, allow, deny */
+	struct pol_rate_limit *rate_limits; /* tools.rate_limits.per_minute */
+	size_t n_rate_limits;
+	unsigned session_total; /* tools.rate_limits.session_total; 0 = none */
+	struct pol_tool_rules resources; /* resources/read by URI glob */
+	struct pol_tool_rules prompts;	 /* prompts/get by name glob */
+	enum pol_action client_requests[POL_CR_COUNT];
+	size_t responses_max_bytes; /* responses.max_bytes; 0 = none */
+	enum pol_audit_args audit_arguments;
 };
 
 /* An empty policy: everything allowed, enforce mode, result replies. */
@@ -45,6 +76,9 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 /* Write the effective policy (defaults applied) as YAML that loads back to
  * the same policy. */
 void pol_policy_dump(const struct pol_policy *p, FILE *out);
+
+/* Name of a client request kind as written in the policy ("sampling"). */
+const char *pol_client_request_name(enum pol_client_request r);
 
 /* The policy compiled into the program (policies/default.yaml). */
 extern const char pol_default_yaml[];

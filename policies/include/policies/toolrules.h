@@ -28,7 +28,13 @@ struct pol_tool_rules {
 	 * soon as an allow rule exists (the --allow-tool behaviour). */
 	bool has_default;
 	enum pol_action default_action;
+	char default_id[32];	/* "tools.default", "prompts.default", ... */
+	char default_reason[64];
 };
+
+/* Name the section the rules belong to ("tools", "prompts", ...), for the
+ * id and reason of the default decision. */
+void pol_tool_rules_set_section(struct pol_tool_rules *r, const char *section);
 
 struct pol_decision {
 	enum pol_action action;

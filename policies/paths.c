@@ -1,0 +1,1 @@
+/* policies/paths.c - see include/policies/paths.h */

@@ -1,0 +1,1 @@
+/* policies/pins.c - see include/policies/pins.h */

@@ -1,0 +1,1 @@
+/* policies/secrets.c - see include/policies/secrets.h */
