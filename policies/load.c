@@ -342,6 +342,9 @@ void pol_policy_init(struct pol_policy *p)
 	pol_tool_rules_init(&p->tools);
 	pol_tool_rules_init(&p->resources);
 	pol_tool_rules_init(&p->prompts);
+	pol_tool_rules_set_section(&p->tools, "tools");
+	pol_tool_rules_set_section(&p->resources, "resources");
+	pol_tool_rules_set_section(&p->prompts, "prompts");
 }
 
 void pol_policy_close(struct pol_policy *p)

@@ -135,11 +135,13 @@ void pol_tool_rules_decide(const struct pol_tool_rules *r, const char *name, siz
 		}
 	}
 	if (r->has_default) {
-		if (!r->default_id[0])
-			pol_tool_rules_set_section((struct pol_tool_rules *)r, "tools");
+		bool named = r->default_id[0] != '\0';
 		out->action = r->default_action;
-		out->rule_id = r->default_action == POL_DENY ? r->default_id : "default";
-		out->reason = r->default_action == POL_DENY ? r->default_reason : "no rule denies it";
+		out->rule_id = r->default_action == POL_DENY ? (named ? r->default_id : "default")
+							     : "default";
+		out->reason = r->default_action == POL_DENY
+				      ? (named ? r->default_reason : "no rule allows it")
+				      : "no rule denies it";
 		return;
 	}
 	if (!r->n_allow)
