@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ static const struct option long_options[] = {
 
 int gw_parse_size(const char *s, size_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* Digits first: strtoull would skip blanks and accept a sign. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	char *end;
 	errno = 0;
@@ -113,12 +115,17 @@ int gw_parse_size(const char *s, size_t *out)
 
 int gw_parse_duration(const char *s, uint64_t *ms)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* A digit or '.' first: strtod would also read blanks, signs, "nan",
+	 * "inf" and hexadecimal. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
 		return -EINVAL;
+	for (const char *p = s; *p; p++)
+		if (*p == 'x' || *p == 'X')
+			return -EINVAL;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (end == s || errno || v < 0)
+	if (end == s || errno || !isfinite(v) || v < 0)
 		return -EINVAL;
 	double scale = 1000.0;
 	if (strcmp(end, "ms") == 0)
@@ -244,8 +251,12 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 			break;
 		}
 		case ':':
+			if (optopt > 0 && optopt < 256)
+				return usage_error(err, "option '-%c' needs a value", optopt);
 			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (optopt > 0 && optopt < 256)
+				return usage_error(err, "unknown option '-%c'", optopt);
 			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -59,7 +59,7 @@ static int load_file(const char *path, struct pol_policy *p)
 		fprintf(stderr, "assay-gateway: error: cannot read the policy %s\n", err);
 		return -1;
 	}
-	int rc = pol_policy_load(p, text, len, path, err, sizeof(err));
+	int rc = pol_policy_load(p, text, len, path, NULL, err, sizeof(err));
 	free(text);
 	if (rc != 0)
 		fprintf(stderr, "assay-gateway: error: invalid policy: %s\n", err);
@@ -69,7 +69,7 @@ static int load_file(const char *path, struct pol_policy *p)
 static int load_default(struct pol_policy *p)
 {
 	char err[1024];
-	if (pol_policy_load(p, pol_default_yaml, pol_default_yaml_len, "<built-in default>", err,
+	if (pol_policy_load(p, pol_default_yaml, pol_default_yaml_len, "<built-in default>", NULL, err,
 			    sizeof(err)) != 0) {
 		fprintf(stderr, "assay-gateway: error: the built-in policy does not load: %s\n", err);
 		return -1;
@@ -99,8 +99,13 @@ int gw_policy_resolve(const struct gw_options *o, struct pol_policy *p)
 		}
 	}
 	if (o->tools.n_allow) {
+		/* --allow-tool: a tool that matches none is denied, by that flag. */
 		p->tools.has_default = true;
 		p->tools.default_action = POL_DENY;
+		snprintf(p->tools.default_id, sizeof(p->tools.default_id), "%s",
+			 "cli.allow_tool.unmatched");
+		snprintf(p->tools.default_reason, sizeof(p->tools.default_reason), "%s",
+			 "it matches no --allow-tool");
 	}
 	if (o->deny_reply_set)
 		p->deny_reply_error = o->deny_reply_error;

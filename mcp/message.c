@@ -154,10 +154,48 @@ static char *member_text(const char *name, json_t *value)
 	return s;
 }
 
+/* A copy of |s| with every byte that is not part of valid UTF-8 replaced
+ * by '?': texts the gateway builds may quote a name cut at a byte limit. */
+static char *utf8_repair(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = malloc(n + 1);
+	if (!o)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t need = c < 0x80 ? 0 : (c >= 0xC2 && c <= 0xDF) ? 1 : (c >= 0xE0 && c <= 0xEF) ? 2
+			      : (c >= 0xF0 && c <= 0xF4) ? 3 : 99;
+		bool ok = need != 99 && i + need < n + (need == 0);
+		for (size_t k = 1; ok && k <= need; k++)
+			ok = i + k < n && (p[i + k] & 0xC0) == 0x80;
+		if (ok && need == 2) /* no overlongs or surrogates */
+			ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] > 0x9F);
+		if (ok && need == 3)
+			ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] > 0x8F);
+		if (!ok) {
+			o[i++] = '?';
+			continue;
+		}
+		memcpy(o + i, p + i, need + 1);
+		i += need + 1;
+	}
+	o[n] = '\0';
+	return o;
+}
+
 char *mcp_build_error(const char *raw_id, size_t raw_id_len, int code, const char *message,
 		      size_t *len)
 {
 	json_t *err = json_pack("{s:i,s:s}", "code", code, "message", message);
+	if (!err) {
+		char *fixed = utf8_repair(message);
+		if (fixed)
+			err = json_pack("{s:i,s:s}", "code", code, "message", fixed);
+		free(fixed);
+	}
 	char *m = member_text("error", err);
 	if (!m)
 		return NULL;
@@ -171,6 +209,13 @@ char *mcp_build_tool_error(const char *raw_id, size_t raw_id_len, const char *te
 {
 	json_t *res = json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text", text,
 				"isError", 1);
+	if (!res) {
+		char *fixed = utf8_repair(text);
+		if (fixed)
+			res = json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text",
+					fixed, "isError", 1);
+		free(fixed);
+	}
 	char *m = member_text("result", res);
 	if (!m)
 		return NULL;

@@ -658,6 +658,10 @@ int mcp_id_key_from_raw(const char *raw, size_t raw_len, char *out, size_t size)
 	char buf[MCP_ID_RAW_MAX + 16];
 	if (raw_len > MCP_ID_RAW_MAX)
 		return -1;
+	/* Exactly one string or number, nothing around it. */
+	if (mcp_scan(raw, raw_len, &env) != MCP_SCAN_OK ||
+	    (env.top != MCP_JSON_STRING && env.top != MCP_JSON_NUMBER))
+		return -1;
 	memcpy(buf, "{\"id\":", 6);
 	memcpy(buf + 6, raw, raw_len);
 	buf[6 + raw_len] = '}';
@@ -675,7 +679,11 @@ static void number_key(struct mcp_envelope *env)
 {
 	const char *r = env->id_raw;
 	size_t n = env->id_raw_len;
-	bool integer = n <= 16 && !memchr(r, '.', n) && !memchr(r, 'e', n) && !memchr(r, 'E', n);
+	size_t digits = n - (n && r[0] == '-');
+	/* Up to 15 digits an integer is exact as a double, so its text is
+	 * already canonical; longer ones compare as the double they become. */
+	bool integer = digits <= 15 && !memchr(r, '.', n) && !memchr(r, 'e', n) &&
+		       !memchr(r, 'E', n);
 	if (integer) {
 		if (n == 2 && r[0] == '-' && r[1] == '0')
 			r = "0", n = 1;

@@ -360,8 +360,9 @@ void pol_policy_close(struct pol_policy *p)
 }
 
 int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const char *source,
-		    char *err, size_t err_size)
+		    const struct pol_vars *vars, char *err, size_t err_size)
 {
+	(void)vars;
 	struct ctx c = {.source = source, .err = err, .err_size = err_size};
 	pol_policy_init(p);
 	char yerr[256];

@@ -14,8 +14,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
+
+#include <regex.h>
 
 #include "policies/toolrules.h"
+
+struct pol_vars;     /* policies/paths.h */
+struct pol_path_ctx; /* policies/paths.h */
 
 #define POL_VERSION 1
 
@@ -28,6 +34,33 @@ enum pol_audit_args {
 	POL_AUDIT_ARGS_HASH = 0, /* keyed HMAC-SHA256 of the canonical arguments */
 	POL_AUDIT_ARGS_REDACTED, /* the shape, with every value replaced */
 	POL_AUDIT_ARGS_FULL,	 /* the arguments as sent */
+};
+
+/* One condition on the values found at an argument path of a tool call
+ * (tools.rules[].args).  Every value found must pass every matcher set. */
+struct pol_arg_matcher {
+	char *path;	   /* as written: "path", "edits[].path", "any" */
+	char **segs;	   /* parsed path; a segment ending in "[]" is every element */
+	size_t nsegs;
+	bool any;	   /* "any": every string at any depth */
+	char **under;	   /* expanded directories */
+	size_t n_under;
+	char **not_under;
+	size_t n_not_under;
+	regex_t *regex, *not_regex; /* POSIX ERE, unanchored */
+	char *regex_src, *not_regex_src;
+	long long max_length; /* bytes; -1: none */
+	char **enum_values;
+	size_t n_enum;
+	bool secrets;  /* deny when the value contains a credential */
+	bool required; /* deny when no value is found */
+};
+
+struct pol_arg_rule {
+	char id[64];
+	char *tool; /* glob */
+	struct pol_arg_matcher *matchers;
+	size_t n_matchers;
 };
 
 /* tools.rate_limits.per_minute entries: calls to each tool whose name
@@ -53,6 +86,8 @@ struct pol_policy {
 	enum pol_mode mode;
 	bool deny_reply_error;	   /* deny_reply: error */
 	struct pol_tool_rules tools; /* tools: default, allow, deny */
+	struct pol_arg_rule *arg_rules; /* tools.rules */
+	size_t n_arg_rules;
 	struct pol_rate_limit *rate_limits; /* tools.rate_limits.per_minute */
 	size_t n_rate_limits;
 	unsigned session_total; /* tools.rate_limits.session_total; 0 = none */
@@ -68,10 +103,21 @@ void pol_policy_init(struct pol_policy *p);
 void pol_policy_close(struct pol_policy *p);
 
 /* Load |len| bytes of YAML into |p| (initialised here).  |source| names
- * the file in messages.  Returns 0, or -1 with "SOURCE:LINE:COL: message"
- * in |err|; |p| is then empty. */
+ * the file in messages; |vars| expands ${CWD}, ${HOME}, ${TMPDIR} and
+ * ${ENV:NAME} where values may hold them (NULL: any variable is an error).
+ * Returns 0, or -1 with "SOURCE:LINE:COL: message" in |err|; |p| is then
+ * empty. */
 int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const char *source,
-		    char *err, size_t err_size);
+		    const struct pol_vars *vars, char *err, size_t err_size);
+
+/* Decide the argument rules for a call to |tool| with |args| (a JSON
+ * object, or NULL).  |pc| resolves paths for under/not_under.  Returns 0
+ * when every rule whose tool glob matches passes; otherwise 1 with |out|
+ * naming the rule and |detail| saying which argument failed and why
+ * (|out->reason| points at |detail|). */
+int pol_args_decide(const struct pol_policy *p, const char *tool, size_t len, const json_t *args,
+		    const struct pol_path_ctx *pc, struct pol_decision *out, char *detail,
+		    size_t detail_size);
 
 /* Write the effective policy (defaults applied) as YAML that loads back to
  * the same policy. */
