@@ -778,6 +778,8 @@ static void dispatch(struct gw_session *s, enum dir d, const char *line, size_t 
 	struct mcp_envelope env;
 	struct mcp_class c;
 	int rc = mcp_scan(line, len, &env);
+	if (rc == MCP_SCAN_EEMPTY && !s->batch)
+		return; /* a line of blanks is not a message, as an empty line is not */
 	mcp_classify(rc, &env, &c);
 	if (s->batch && c.kind == MCP_KIND_BATCH) {
 		c.kind = MCP_KIND_INVALID;
