@@ -8,7 +8,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policies/paths.h"
 #include "policies/ytree.h"
+
+static const char *env_lookup(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* ${CWD}, ${HOME}, ${TMPDIR}, ${ENV:NAME} as the server will see them: it
+ * inherits the gateway's working directory and environment. */
+static const struct pol_vars *policy_vars(void)
+{
+	static char cwd[4096];
+	static struct pol_vars v;
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	const char *tmp = getenv("TMPDIR");
+	v.cwd = cwd[0] ? cwd : NULL;
+	v.home = getenv("HOME");
+	v.tmpdir = tmp && *tmp ? tmp : "/tmp";
+	v.getenv = env_lookup;
+	v.ctx = NULL;
+	return &v;
+}
 
 /* Read a whole policy file (at most POL_YAML_MAX_BYTES). */
 static char *read_file(const char *path, size_t *len, char *err, size_t err_size)
@@ -59,7 +83,7 @@ static int load_file(const char *path, struct pol_policy *p)
 		fprintf(stderr, "assay-gateway: error: cannot read the policy %s\n", err);
 		return -1;
 	}
-	int rc = pol_policy_load(p, text, len, path, NULL, err, sizeof(err));
+	int rc = pol_policy_load(p, text, len, path, policy_vars(), err, sizeof(err));
 	free(text);
 	if (rc != 0)
 		fprintf(stderr, "assay-gateway: error: invalid policy: %s\n", err);
@@ -69,7 +93,7 @@ static int load_file(const char *path, struct pol_policy *p)
 static int load_default(struct pol_policy *p)
 {
 	char err[1024];
-	if (pol_policy_load(p, pol_default_yaml, pol_default_yaml_len, "<built-in default>", NULL, err,
+	if (pol_policy_load(p, pol_default_yaml, pol_default_yaml_len, "<built-in default>", policy_vars(), err,
 			    sizeof(err)) != 0) {
 		fprintf(stderr, "assay-gateway: error: the built-in policy does not load: %s\n", err);
 		return -1;

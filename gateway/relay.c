@@ -259,7 +259,8 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		sj = (struct subject){"the call to tool", "tool", "name", NULL, 0};
 		rules = &pol->tools;
 		is_call = true;
-		decide = pol_tool_rules_active(rules) || pol->n_rate_limits || pol->session_total;
+		decide = pol_tool_rules_active(rules) || pol->n_arg_rules || pol->n_rate_limits ||
+			 pol->session_total;
 	} else if (mcp_envelope_method_is(env, "resources/read")) {
 		sj = (struct subject){"reading resource", "uri", "uri", NULL, 0};
 		rules = &pol->resources;
@@ -297,6 +298,12 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		}
 		if (decide) {
 			pol_tool_rules_decide(rules, sj.name, sj.name_len, &dec);
+			if (dec.action == POL_ALLOW && is_call && pol->n_arg_rules) {
+				struct pol_decision adec;
+				if (pol_args_decide(pol, sj.name, sj.name_len, args, &s->paths, &adec,
+						    detail, sizeof(detail)) != 0)
+					dec = adec;
+			}
 			if (dec.action == POL_ALLOW && is_call)
 				pol_rate_check(&s->rate, pol, sj.name, sj.name_len, uv_hrtime(), &dec,
 					       detail, sizeof(detail));

@@ -665,6 +665,13 @@ int gw_session_run(const struct gw_options *opt)
 
 	pol_policy_init(&s->policy);
 	pol_rate_init(&s->rate);
+	/* The server inherits our working directory: relative path arguments
+	 * are relative to it. */
+	if (!getcwd(s->cwd, sizeof(s->cwd)))
+		s->cwd[0] = '\0';
+	s->paths.cwd = s->cwd[0] ? s->cwd : NULL;
+	s->paths.home = getenv("HOME");
+	s->paths.resolve = pol_resolve_realpath;
 	if (gw_policy_resolve(opt, &s->policy) != 0) {
 		code = 2;
 		goto out;

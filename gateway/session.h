@@ -18,6 +18,7 @@
 #include "mcp/framer.h"
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
+#include "policies/paths.h"
 #include "policies/policy.h"
 #include "policies/ratelimit.h"
 
@@ -67,6 +68,8 @@ struct gw_session {
 	const struct gw_options *opt;
 	struct pol_policy policy; /* the effective policy */
 	struct pol_rate_state rate; /* tools.rate_limits */
+	struct pol_path_ctx paths;  /* how argument rules read paths */
+	char cwd[4096];
 
 	struct gw_source client_in, server_out, server_err;
 	struct gw_sink client_out, server_in, err_out;

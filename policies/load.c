@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policies/paths.h"
 #include "policies/policy.h"
 #include "policies/ytree.h"
 
 struct ctx {
+	const struct pol_vars *vars;
 	const char *source;
 	char *err;
 	size_t err_size;
@@ -259,14 +261,255 @@ static bool load_rate_limits(struct ctx *c, const struct pol_ynode *n, struct po
 	return true;
 }
 
+/* A value that may hold variables, expanded. */
+static char *expand(struct ctx *c, const struct pol_ynode *n, const char *what)
+{
+	if (!expect(c, n, POL_Y_SCALAR, what))
+		return NULL;
+	char *out = NULL, msg[256];
+	if (!c->vars) {
+		if (strstr(n->value, "${")) {
+			error_at(c, n, "%s: variables are not available here", what);
+			return NULL;
+		}
+		out = strdup(n->value);
+	} else if (pol_expand(c->vars, n->value, &out, msg, sizeof(msg)) != 0) {
+		error_at(c, n, "%s: %s", what, msg);
+		return NULL;
+	}
+	if (!out)
+		error_at(c, n, "out of memory");
+	return out;
+}
+
+/* A list of strings (one string is a list of one); |dirs| wants absolute
+ * directories after expansion. */
+static bool load_strings(struct ctx *c, const struct pol_ynode *n, const char *what, bool dirs,
+			 char ***out, size_t *count)
+{
+	const struct pol_ynode *const *items = (const struct pol_ynode *const *)&n;
+	size_t k = 1;
+	if (n->kind == POL_Y_SEQ) {
+		items = (const struct pol_ynode *const *)n->items;
+		k = n->count;
+	}
+	if (k == 0)
+		return error_at(c, n, "%s must not be empty", what);
+	*out = calloc(k, sizeof(char *));
+	if (!*out)
+		return error_at(c, n, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		char *v = dirs ? expand(c, items[i], what)
+			       : (expect(c, items[i], POL_Y_SCALAR, what) ? strdup(items[i]->value)
+									  : NULL);
+		if (!v)
+			return false;
+		(*out)[(*count)++] = v;
+		if (dirs && v[0] != '/')
+			return error_at(c, items[i], "%s: '%s' is not an absolute path", what, v);
+	}
+	return true;
+}
+
+static bool compile_regex(struct ctx *c, const struct pol_ynode *n, const char *what,
+			  regex_t **re, char **src)
+{
+	if (!expect(c, n, POL_Y_SCALAR, what))
+		return false;
+	*re = calloc(1, sizeof(regex_t));
+	*src = strdup(n->value);
+	if (!*re || !*src)
+		return error_at(c, n, "out of memory");
+	int rc = regcomp(*re, n->value, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[128];
+		regerror(rc, *re, msg, sizeof(msg));
+		free(*re);
+		*re = NULL;
+		return error_at(c, n, "%s: '%s' is not a valid POSIX extended regular expression: %s",
+				what, n->value, msg);
+	}
+	return true;
+}
+
+/* "path", "a.b", "edits[].path", "any". */
+static bool parse_arg_path(struct ctx *c, const struct pol_ynode *k, struct pol_arg_matcher *m)
+{
+	m->path = strdup(k->value);
+	if (!m->path)
+		return error_at(c, k, "out of memory");
+	if (strcmp(k->value, "any") == 0) {
+		m->any = true;
+		return true;
+	}
+	const char *p = k->value;
+	for (;;) {
+		const char *dot = strchrnul(p, '.');
+		size_t len = (size_t)(dot - p);
+		const char *br = memchr(p, '[', len);
+		if (len == 0 || (br && (br != dot - 2 || br[1] != ']')) || memchr(p, ']', len - (br ? 1 : 0)))
+			return error_at(c, k, "'%s' is not an argument path (names separated by '.', "
+					"a name may end in '[]' for every element of a list, or 'any')",
+					k->value);
+		char **segs = realloc(m->segs, (m->nsegs + 1) * sizeof(char *));
+		if (!segs)
+			return error_at(c, k, "out of memory");
+		m->segs = segs;
+		m->segs[m->nsegs] = strndup(p, len);
+		if (!m->segs[m->nsegs++])
+			return error_at(c, k, "out of memory");
+		if (!*dot)
+			return true;
+		p = dot + 1;
+	}
+}
+
+static bool load_matcher(struct ctx *c, const struct pol_ynode *k, const struct pol_ynode *n,
+			 struct pol_arg_matcher *m)
+{
+	static const char *const keys[] = {"under", "not_under", "regex", "not_regex",
+					   "max_length", "enum", "secrets", "required", NULL};
+	m->max_length = -1;
+	if (!parse_arg_path(c, k, m))
+		return false;
+	char where[300];
+	snprintf(where, sizeof(where), "the rule for argument '%s'", k->value);
+	if (!expect(c, n, POL_Y_MAP, where) || !check_keys(c, n, where, keys))
+		return false;
+	if (n->count == 0)
+		return error_at(c, n, "%s has no condition", where);
+	const struct pol_ynode *v;
+	unsigned long long u;
+	if ((v = pol_ytree_get(n, "under")) && !load_strings(c, v, "under", true, &m->under,
+							       &m->n_under))
+		return false;
+	if ((v = pol_ytree_get(n, "not_under")) &&
+	    !load_strings(c, v, "not_under", true, &m->not_under, &m->n_not_under))
+		return false;
+	if ((v = pol_ytree_get(n, "regex")) && !compile_regex(c, v, "regex", &m->regex,
+							       &m->regex_src))
+		return false;
+	if ((v = pol_ytree_get(n, "not_regex")) &&
+	    !compile_regex(c, v, "not_regex", &m->not_regex, &m->not_regex_src))
+		return false;
+	if ((v = pol_ytree_get(n, "max_length"))) {
+		if (!parse_uint(c, v, "max_length", 1ull << 40, &u))
+			return false;
+		m->max_length = (long long)u;
+	}
+	if ((v = pol_ytree_get(n, "enum")) &&
+	    !load_strings(c, v, "enum", false, &m->enum_values, &m->n_enum))
+		return false;
+	if ((v = pol_ytree_get(n, "secrets"))) {
+		static const char *const deny_only[] = {"deny", NULL};
+		if (choice(c, v, "secrets", deny_only) < 0)
+			return false;
+		m->secrets = true;
+	}
+	if ((v = pol_ytree_get(n, "required"))) {
+		static const char *const bools[] = {"false", "true", NULL};
+		int b = choice(c, v, "required", bools);
+		if (b < 0)
+			return false;
+		m->required = b == 1;
+	}
+	return true;
+}
+
+static bool load_arg_rules(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"id", "tool", "args", NULL};
+	if (!expect(c, n, POL_Y_SEQ, "tools.rules"))
+		return false;
+	p->arg_rules = calloc(n->count ? n->count : 1, sizeof(*p->arg_rules));
+	if (!p->arg_rules)
+		return error_at(c, n, "out of memory");
+	for (size_t i = 0; i < n->count; i++) {
+		const struct pol_ynode *r = n->items[i];
+		struct pol_arg_rule *rule = &p->arg_rules[p->n_arg_rules++];
+		if (!expect(c, r, POL_Y_MAP, "a tools.rules entry") ||
+		    !check_keys(c, r, "a tools.rules entry", keys))
+			return false;
+		const struct pol_ynode *v = pol_ytree_get(r, "id");
+		if (v) {
+			if (!expect(c, v, POL_Y_SCALAR, "id") || !*v->value ||
+			    strlen(v->value) >= sizeof(rule->id))
+				return error_at(c, v, "id must be a name of 1 to %zu characters",
+						sizeof(rule->id) - 1);
+			snprintf(rule->id, sizeof(rule->id), "%s", v->value);
+		} else {
+			snprintf(rule->id, sizeof(rule->id), "tools.rules[%zu]", i);
+		}
+		if (!(v = pol_ytree_get(r, "tool")))
+			return error_at(c, r, "a tools.rules entry needs 'tool' (a glob)");
+		if (!expect(c, v, POL_Y_SCALAR, "tool") || pol_glob_check(v->value) != 0)
+			return error_at(c, v, "tool must be a glob");
+		if (!(rule->tool = strdup(v->value)))
+			return error_at(c, v, "out of memory");
+		if (!(v = pol_ytree_get(r, "args")))
+			return error_at(c, r, "a tools.rules entry needs 'args'");
+		if (!expect(c, v, POL_Y_MAP, "args"))
+			return false;
+		if (v->count == 0)
+			return error_at(c, v, "args must name at least one argument");
+		rule->matchers = calloc(v->count / 2, sizeof(*rule->matchers));
+		if (!rule->matchers)
+			return error_at(c, v, "out of memory");
+		for (size_t j = 0; j + 1 < v->count; j += 2) {
+			struct pol_arg_matcher *m = &rule->matchers[rule->n_matchers++];
+			if (!load_matcher(c, v->items[j], v->items[j + 1], m))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_arg_rules(struct pol_policy *p)
+{
+	for (size_t i = 0; i < p->n_arg_rules; i++) {
+		struct pol_arg_rule *r = &p->arg_rules[i];
+		for (size_t j = 0; j < r->n_matchers; j++) {
+			struct pol_arg_matcher *m = &r->matchers[j];
+			free(m->path);
+			free_strings(m->segs, m->nsegs);
+			free_strings(m->under, m->n_under);
+			free_strings(m->not_under, m->n_not_under);
+			free_strings(m->enum_values, m->n_enum);
+			if (m->regex)
+				regfree(m->regex);
+			if (m->not_regex)
+				regfree(m->not_regex);
+			free(m->regex);
+			free(m->not_regex);
+			free(m->regex_src);
+			free(m->not_regex_src);
+		}
+		free(r->matchers);
+		free(r->tool);
+	}
+	free(p->arg_rules);
+	p->arg_rules = NULL;
+	p->n_arg_rules = 0;
+}
+
 static bool load_tools(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
 {
-	static const char *const keys[] = {"default", "allow", "deny", "rate_limits", NULL};
+	static const char *const keys[] = {"default", "allow", "deny", "rules", "rate_limits", NULL};
 	if (!expect(c, n, POL_Y_MAP, "tools") || !check_keys(c, n, "tools", keys))
 		return false;
 	if (!load_name_rules(c, n, "tools", &p->tools))
 		return false;
-	const struct pol_ynode *v = pol_ytree_get(n, "rate_limits");
+	const struct pol_ynode *v = pol_ytree_get(n, "rules");
+	if (v && !load_arg_rules(c, v, p))
+		return false;
+	v = pol_ytree_get(n, "rate_limits");
 	return !v || load_rate_limits(c, v, p);
 }
 
@@ -356,14 +599,14 @@ void pol_policy_close(struct pol_policy *p)
 	for (size_t i = 0; i < p->n_rate_limits; i++)
 		free(p->rate_limits[i].glob);
 	free(p->rate_limits);
+	free_arg_rules(p);
 	pol_policy_init(p);
 }
 
 int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const char *source,
 		    const struct pol_vars *vars, char *err, size_t err_size)
 {
-	(void)vars;
-	struct ctx c = {.source = source, .err = err, .err_size = err_size};
+	struct ctx c = {.vars = vars, .source = source, .err = err, .err_size = err_size};
 	pol_policy_init(p);
 	char yerr[256];
 	struct pol_ynode *root = pol_ytree_parse(text, len, yerr, sizeof(yerr));
@@ -436,6 +679,19 @@ static void dump_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void dump_list(FILE *out, const char *key, char **v, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(out, "          %s: [", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", out);
+		dump_string(out, v[i]);
+	}
+	fputs("]\n", out);
+}
+
 static void dump_name_rules(FILE *out, const char *section, const struct pol_tool_rules *r)
 {
 	fprintf(out, "%s:\n", section);
@@ -463,6 +719,41 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 	fprintf(out, "mode: %s\n", p->mode == POL_MODE_AUDIT ? "audit" : "enforce");
 	fprintf(out, "deny_reply: %s\n", p->deny_reply_error ? "error" : "result");
 	dump_name_rules(out, "tools", &p->tools);
+	if (p->n_arg_rules)
+		fprintf(out, "  rules:\n");
+	for (size_t i = 0; i < p->n_arg_rules; i++) {
+		const struct pol_arg_rule *r = &p->arg_rules[i];
+		fputs("    - id: ", out);
+		dump_string(out, r->id);
+		fputs("\n      tool: ", out);
+		dump_string(out, r->tool);
+		fputs("\n      args:\n", out);
+		for (size_t j = 0; j < r->n_matchers; j++) {
+			const struct pol_arg_matcher *m = &r->matchers[j];
+			fputs("        ", out);
+			dump_string(out, m->path);
+			fputs(":\n", out);
+			dump_list(out, "under", m->under, m->n_under);
+			dump_list(out, "not_under", m->not_under, m->n_not_under);
+			if (m->regex_src) {
+				fputs("          regex: ", out);
+				dump_string(out, m->regex_src);
+				fputc('\n', out);
+			}
+			if (m->not_regex_src) {
+				fputs("          not_regex: ", out);
+				dump_string(out, m->not_regex_src);
+				fputc('\n', out);
+			}
+			if (m->max_length >= 0)
+				fprintf(out, "          max_length: %lld\n", m->max_length);
+			dump_list(out, "enum", m->enum_values, m->n_enum);
+			if (m->secrets)
+				fputs("          secrets: deny\n", out);
+			if (m->required)
+				fputs("          required: true\n", out);
+		}
+	}
 	if (p->n_rate_limits || p->session_total) {
 		fprintf(out, "  rate_limits:\n");
 		if (p->n_rate_limits) {
