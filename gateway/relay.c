@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mcp/message.h"
 #include "policies/ratelimit.h"
+#include "policies/secrets.h"
 #include "policies/toolrules.h"
 #include "session.h"
 
@@ -450,6 +451,30 @@ static bool keep_name(void *ctx, const char *name, size_t len)
 	return dec.action == POL_ALLOW;
 }
 
+/* Replace the result of |line| with |res| and forward the rebuilt message
+ * (the envelope stays byte for byte). */
+static void forward_with_result(struct gw_session *s, const char *line, size_t len,
+				const struct mcp_envelope *env, json_t *res, const struct mcp_pending *p)
+{
+	char *r = json_dumps(res, JSON_COMPACT);
+	size_t rl = r ? strlen(r) : 0;
+	size_t tail = len - env->result.off - env->result.len;
+	char *out = r ? malloc(env->result.off + rl + tail) : NULL;
+	if (out) {
+		memcpy(out, line, env->result.off);
+		memcpy(out + env->result.off, r, rl);
+		memcpy(out + env->result.off + rl, line + env->result.off + env->result.len, tail);
+		forward(s, FROM_SERVER, out, env->result.off + rl + tail);
+		if (s->batch)
+			s->batch->modified = true;
+	} else {
+		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL,
+			    "assay-gateway: out of memory rewriting a result");
+	}
+	free(out);
+	free(r);
+}
+
 /* Forward a list response with the denied entries removed.  Returns the
  * number removed, or -1 when the result could not be inspected (the client
  * then gets an error instead: an unfiltered list never passes). */
@@ -478,31 +503,61 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 	if (removed <= 0) {
 		forward(s, FROM_SERVER, line, len);
 	} else {
-		char *r = json_dumps(res, JSON_COMPACT);
-		size_t rl = r ? strlen(r) : 0;
-		size_t tail = len - env->result.off - env->result.len;
-		char *out = r ? malloc(env->result.off + rl + tail) : NULL;
-		if (out) {
-			memcpy(out, line, env->result.off);
-			memcpy(out + env->result.off, r, rl);
-			memcpy(out + env->result.off + rl, line + env->result.off + env->result.len,
-			       tail);
-			forward(s, FROM_SERVER, out, env->result.off + rl + tail);
-			if (s->batch)
-				s->batch->modified = true;
-		} else {
-			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL,
-				    "assay-gateway: out of memory filtering a list");
-			removed = -1;
-		}
-		free(out);
-		free(r);
-		s->n.tools_removed += (uint64_t)(removed > 0 ? removed : 0);
+		forward_with_result(s, line, len, env, res, p);
+		s->n.tools_removed += (uint64_t)removed;
 		gw_debug("removed %d denied entr%s from a %s result", removed,
 			 removed == 1 ? "y" : "ies", p->method);
 	}
 	json_decref(res);
 	return removed;
+}
+
+/* responses.secrets for a tools/call or resources/read result.  Returns
+ * the number of credentials found (the message has been forwarded,
+ * redacted or withheld), 0 when the caller should forward it unchanged, or
+ * -1 when it was withheld because it could not be inspected. */
+static int scan_secrets(struct gw_session *s, const char *line, size_t len,
+			const struct mcp_envelope *env, const struct mcp_pending *p)
+{
+	enum pol_secrets_action act = s->policy.responses_secrets;
+	if (act == POL_SECRETS_OFF || env->result_type != MCP_JSON_OBJECT ||
+	    !(strcmp(p->method, "tools/call") == 0 || strcmp(p->method, "resources/read") == 0))
+		return 0;
+	/* Fast path: most results cannot contain a credential at all. */
+	if (!pol_secrets_maybe_json(line + env->result.off, env->result.len))
+		return 0;
+	bool call = strcmp(p->method, "tools/call") == 0;
+	json_error_t jerr;
+	json_t *res = mcp_json_parse(line + env->result.off, env->result.len, &jerr);
+	int found = res ? pol_secrets_redact_json(res) : -1;
+	if (found == 0) {
+		json_decref(res);
+		return 0;
+	}
+	char text[300];
+	if (found < 0)
+		snprintf(text, sizeof(text), "assay-gateway withheld the server's result: it could "
+			 "not be scanned for credentials (%s)", res ? "out of memory" : jerr.text);
+	else
+		snprintf(text, sizeof(text), "assay-gateway withheld the server's result: it "
+			 "contains %d credential(s) (responses.secrets: block)", found);
+	if (found > 0 && act == POL_SECRETS_REDACT) {
+		forward_with_result(s, line, len, env, res, p);
+		gw_info("redacted %d credential(s) in a %s result%s%s", found, p->method,
+			p->tool ? " of " : "", p->tool ? p->tool : "");
+	} else {
+		size_t n;
+		char *m = call ? mcp_build_tool_error(p->raw_id, p->raw_id_len, text, &n)
+			       : mcp_build_error(p->raw_id, p->raw_id_len, MCP_ERR_DENIED, text, &n);
+		if (m)
+			forward(s, FROM_SERVER, m, n);
+		if (s->batch)
+			s->batch->modified = true;
+		free(m);
+		gw_warn("%s", text + strlen("assay-gateway "));
+	}
+	json_decref(res);
+	return found;
 }
 
 /* A result over responses.max_bytes is withheld: a tool call gets an
@@ -543,12 +598,13 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	int removed = 0;
 	bool too_large = s->policy.responses_max_bytes && len > s->policy.responses_max_bytes &&
 			 !(env->present & MCP_M_ERROR);
+	int secrets = 0;
 	if (too_large) {
 		forward_too_large(s, len, p);
 		removed = -1;
 	} else if ((p->flags & GW_PENDING_FILTER_ANY) && env->result_type == MCP_JSON_OBJECT) {
 		removed = forward_filtered(s, line, len, env, p);
-	} else {
+	} else if ((secrets = scan_secrets(s, line, len, env, p)) == 0) {
 		forward(s, FROM_SERVER, line, len);
 	}
 
@@ -580,6 +636,10 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 			json_object_set_new(f, "outcome", json_string("gateway_error"));
 		if (too_large)
 			json_object_set_new(f, "reason", json_string("responses.max_bytes"));
+		if (secrets > 0)
+			json_object_set_new(f, "secrets", json_integer(secrets));
+		if (secrets < 0 || (secrets > 0 && s->policy.responses_secrets == POL_SECRETS_BLOCK))
+			json_object_set_new(f, "outcome", json_string("gateway_error"));
 		gw_audit("response", f);
 	}
 	free(p);

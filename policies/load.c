@@ -269,7 +269,8 @@ static char *expand(struct ctx *c, const struct pol_ynode *n, const char *what)
 	char *out = NULL, msg[256];
 	if (!c->vars) {
 		if (strstr(n->value, "${")) {
-			error_at(c, n, "%s: variables are not available here", what);
+			error_at(c, n, "%s: '%s': variables (${...}) are not available here", what,
+				 n->value);
 			return NULL;
 		}
 		out = strdup(n->value);
@@ -550,10 +551,18 @@ static bool load_client_requests(struct ctx *c, const struct pol_ynode *n, struc
 
 static bool load_responses(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
 {
-	static const char *const keys[] = {"max_bytes", NULL};
+	static const char *const keys[] = {"secrets", "max_bytes", NULL};
+	static const char *const actions[] = {"redact", "block", "off", NULL};
 	if (!expect(c, n, POL_Y_MAP, "responses") || !check_keys(c, n, "responses", keys))
 		return false;
-	const struct pol_ynode *v = pol_ytree_get(n, "max_bytes");
+	const struct pol_ynode *v = pol_ytree_get(n, "secrets");
+	if (v) {
+		int i = choice(c, v, "responses.secrets", actions);
+		if (i < 0)
+			return false;
+		p->responses_secrets = (enum pol_secrets_action)i;
+	}
+	v = pol_ytree_get(n, "max_bytes");
 	if (v && !parse_size(c, v, "responses.max_bytes", &p->responses_max_bytes))
 		return false;
 	if (v && p->responses_max_bytes == 0)
@@ -663,18 +672,34 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 	return 0;
 }
 
-/* YAML double-quoted scalar. */
+/* YAML double-quoted scalar.  Everything outside printable ASCII is an
+ * escape, by code point: libyaml folds some raw characters (U+0085, U+2028)
+ * into spaces when it reads them back. */
 static void dump_string(FILE *out, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
+	while (*p) {
+		unsigned char ch = *p;
+		if (ch == '"' || ch == '\\') {
 			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(out, "\\x%02x", ch);
-		else
+			p++;
+		} else if (ch >= 0x20 && ch < 0x7f) {
 			fputc(ch, out);
+			p++;
+		} else if (ch < 0x80) {
+			fprintf(out, "\\x%02x", ch);
+			p++;
+		} else {
+			/* The loader only accepts valid UTF-8 (libyaml checks it). */
+			unsigned n = ch >= 0xF0 ? 3 : ch >= 0xE0 ? 2 : 1;
+			unsigned cp = ch & (0x3F >> n);
+			for (unsigned k = 1; k <= n && p[k]; k++)
+				cp = cp << 6 | (p[k] & 0x3F);
+			fprintf(out, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", cp);
+			for (unsigned k = 0; k <= n && *p; k++)
+				p++;
+		}
 	}
 	fputc('"', out);
 }
@@ -714,7 +739,10 @@ static void dump_name_rules(FILE *out, const char *section, const struct pol_too
 void pol_policy_dump(const struct pol_policy *p, FILE *out)
 {
 	static const char *const args[] = {"hash", "redacted", "full"};
-	fprintf(out, "# effective policy from %s\n", p->source ? p->source : "(none)");
+	fputs("# effective policy from ", out);
+	for (const char *c = p->source ? p->source : "(none)"; *c; c++)
+		fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c, out);
+	fputc('\n', out);
 	fprintf(out, "version: %d\n", p->version);
 	fprintf(out, "mode: %s\n", p->mode == POL_MODE_AUDIT ? "audit" : "enforce");
 	fprintf(out, "deny_reply: %s\n", p->deny_reply_error ? "error" : "result");
@@ -774,10 +802,9 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 	for (int i = 0; i < POL_CR_COUNT; i++)
 		fprintf(out, "  %s: %s\n", client_request_names[i],
 			p->client_requests[i] == POL_DENY ? "deny" : "allow");
-	fprintf(out, "responses:\n");
+	static const char *const secrets[] = {"redact", "block", "off"};
+	fprintf(out, "responses:\n  secrets: %s\n", secrets[p->responses_secrets]);
 	if (p->responses_max_bytes)
 		fprintf(out, "  max_bytes: %zu\n", p->responses_max_bytes);
-	else
-		fprintf(out, "  {}\n");
 	fprintf(out, "audit:\n  arguments: %s\n", args[p->audit_arguments]);
 }

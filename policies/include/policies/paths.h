@@ -124,9 +124,11 @@ int pol_path_under(const struct pol_path_ctx *c, const char *in, size_t len,
  * (a relative name against cwd), in case the server does not expand it.
  * pol_path_under is NOT the negation of this: "allowed/link/../x" with
  * link -> /etc has one form under /etc and one not, so it is neither under
- * /etc for an allow list nor outside it for a deny list.  Returns 1, 0, or
- * the negative errnos of pol_path_under (the caller denies); with 1, |why|
- * says which form matched when it is not the lexical one. */
+ * /etc for an allow list nor outside it for a deny list.  Every directory
+ * is checked, so an invalid one is an error wherever the path is.  Returns
+ * 1, 0, or the negative errnos of pol_path_under, also for a failure of the
+ * literal reading (the caller denies); with 1, |why| says which form
+ * matched when it is not the lexical one of the server's reading. */
 int pol_path_may_be_under(const struct pol_path_ctx *c, const char *in, size_t len,
 			  const char *const *dirs, size_t ndirs, char *why, size_t why_size);
 

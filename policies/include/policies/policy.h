@@ -30,6 +30,12 @@ enum pol_mode {
 	POL_MODE_AUDIT = 1,   /* denials are logged as would_deny; everything is forwarded */
 };
 
+enum pol_secrets_action {
+	POL_SECRETS_REDACT = 0, /* replace each credential with [REDACTED:<kind>] */
+	POL_SECRETS_BLOCK,	/* withhold the whole result */
+	POL_SECRETS_OFF,
+};
+
 enum pol_audit_args {
 	POL_AUDIT_ARGS_HASH = 0, /* keyed HMAC-SHA256 of the canonical arguments */
 	POL_AUDIT_ARGS_REDACTED, /* the shape, with every value replaced */
@@ -95,6 +101,7 @@ struct pol_policy {
 	struct pol_tool_rules prompts;	 /* prompts/get by name glob */
 	enum pol_action client_requests[POL_CR_COUNT];
 	size_t responses_max_bytes; /* responses.max_bytes; 0 = none */
+	enum pol_secrets_action responses_secrets; /* responses.secrets */
 	enum pol_audit_args audit_arguments;
 };
 
