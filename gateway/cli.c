@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"  --deny-tool GLOB          deny tools matching GLOB (repeatable; deny wins)\n"
 	"  --deny-reply result|error answer a denied call with an isError result\n"
 	"                            (default) or a JSON-RPC error (code -32050)\n"
+	"  --name NAME               the server's identity for tool pinning (default:\n"
+	"                            derived from the command line, without secrets)\n"
 	"Recording:\n"
 	"  --audit FILE              append one JSON object per event to FILE\n"
 	"  -q, --quiet               log only errors to stderr\n"
@@ -52,7 +54,8 @@ static const char usage_text[] =
 	"Other commands:\n"
 	"  assay-gateway policy check FILE    validate FILE and print the effective policy\n"
 	"  assay-gateway policy show --default  print the built-in policy\n"
-	"(To run a server command named 'policy', put '--' before it.)\n";
+	"  assay-gateway pins list|approve    pinned tool definitions (docs/policy.md)\n"
+	"(To run a server command named 'policy' or 'pins', put '--' before it.)\n";
 
 enum {
 	OPT_ALLOW_TOOL = 256,
@@ -65,6 +68,7 @@ enum {
 	OPT_GRACE,
 	OPT_POLICY,
 	OPT_DRY_RUN,
+	OPT_NAME,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +86,7 @@ static const struct option long_options[] = {
 	{"grace", required_argument, NULL, OPT_GRACE},
 	{"policy", required_argument, NULL, OPT_POLICY},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"name", required_argument, NULL, OPT_NAME},
 	{NULL, 0, NULL, 0},
 };
 
@@ -212,6 +217,11 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 			break;
 		case OPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case OPT_NAME:
+			if (!*arg)
+				return usage_error(err, "--name needs a value");
+			o->name = arg;
 			break;
 		case OPT_AUDIT:
 			if (!*arg)

@@ -19,6 +19,7 @@ struct gw_options {
 	bool deny_reply_set;   /* --deny-reply was given */
 	const char *policy_path; /* --policy FILE */
 	bool dry_run;		 /* --dry-run */
+	const char *name;	 /* --name: the server's identity for pinning */
 	const char *audit_path;
 	int verbosity;
 	size_t max_message_bytes;

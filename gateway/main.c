@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "pins.h"
 #include "policy_cmd.h"
 #include "session.h"
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	/* Subcommands; a server command with one of these names needs "--". */
 	if (argc > 1 && strcmp(argv[1], "policy") == 0)
 		return gw_policy_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "pins") == 0)
+		return gw_pins_command(argc - 1, argv + 1);
 	struct gw_options opt;
 	int rc = gw_cli_parse(argc, argv, &opt, stdout, stderr);
 	if (rc != GW_CLI_RUN) {

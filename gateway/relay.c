@@ -253,15 +253,25 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 	struct pol_decision dec = {.action = POL_ALLOW, .rule_id = NULL};
 	bool decide = false, is_call = false;
 	json_t *params = NULL, *args = NULL;
-	char detail[256];
+	char detail[512];
 	s->n.requests++;
+
+	if (env->id_type == MCP_JSON_STRING && env->id_key_len > sizeof(GW_RESERVED_ID_PREFIX) - 1 &&
+	    memcmp(env->id_key + 1, GW_RESERVED_ID_PREFIX, sizeof(GW_RESERVED_ID_PREFIX) - 1) == 0) {
+		reply_error(s, FROM_CLIENT, env->id_raw, env->id_raw_len, MCP_ERR_INVALID_REQUEST,
+			    "Invalid Request: ids starting with '" GW_RESERVED_ID_PREFIX
+			    "' are reserved for the gateway");
+		audit_invalid(s, FROM_CLIENT, "reserved id", len, "replied", MCP_ERR_INVALID_REQUEST);
+		s->n.invalid++;
+		return;
+	}
 
 	if (mcp_envelope_method_is(env, "tools/call")) {
 		sj = (struct subject){"the call to tool", "tool", "name", NULL, 0};
 		rules = &pol->tools;
 		is_call = true;
 		decide = pol_tool_rules_active(rules) || pol->n_arg_rules || pol->n_rate_limits ||
-			 pol->session_total;
+			 pol->session_total || s->pins.enabled;
 	} else if (mcp_envelope_method_is(env, "resources/read")) {
 		sj = (struct subject){"reading resource", "uri", "uri", NULL, 0};
 		rules = &pol->resources;
@@ -304,6 +314,19 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 				if (pol_args_decide(pol, sj.name, sj.name_len, args, &s->paths, &adec,
 						    detail, sizeof(detail)) != 0)
 					dec = adec;
+			}
+			if (dec.action == POL_ALLOW && is_call) {
+				char what[200];
+				if (gw_pins_blocked(&s->pins, sj.name, what, sizeof(what))) {
+					snprintf(detail, sizeof(detail),
+						 "its definition changed since it was pinned (%s) and "
+						 "the change is not approved (assay-gateway pins approve)",
+						 what);
+					dec.action = POL_DENY;
+					dec.rule_id = "pins.on_change";
+					dec.glob = NULL;
+					dec.reason = detail;
+				}
 			}
 			if (dec.action == POL_ALLOW && is_call)
 				pol_rate_check(&s->rate, pol, sj.name, sj.name_len, uv_hrtime(), &dec,
@@ -351,6 +374,10 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		json_decref(params);
 		return;
 	}
+	if (s->pins.enabled && mcp_envelope_method_is(env, "tools/list"))
+		p->flags |= GW_PENDING_PIN_TOOLS;
+	if (s->pins.enabled && mcp_envelope_method_is(env, "initialize"))
+		p->flags |= GW_PENDING_PIN_INIT;
 	if (enforce) {
 		if (pol_tool_rules_active(&pol->tools) && mcp_envelope_method_is(env, "tools/list"))
 			p->flags |= GW_PENDING_FILTER_TOOLS;
@@ -488,6 +515,7 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 	else if (p->flags & GW_PENDING_FILTER_RESOURCES)
 		array = "resources", key = "uri", rules = &s->policy.resources;
 
+	bool internal = p->flags & GW_PENDING_INTERNAL;
 	json_error_t jerr;
 	json_t *res = mcp_json_parse(line + env->result.off, env->result.len, &jerr);
 	if (!res) {
@@ -495,16 +523,38 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 		snprintf(msg, sizeof(msg),
 			 "assay-gateway could not inspect the server's %s result: %s", p->method,
 			 jerr.text);
-		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL, msg);
+		if (!internal)
+			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL, msg);
 		gw_warn("%s", msg);
 		return -1;
 	}
-	int removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
-	if (removed <= 0) {
+	int removed = 0, changed = 0;
+	if (p->flags & GW_PENDING_FILTER_ANY)
+		removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
+	if (p->flags & GW_PENDING_PIN_INIT)
+		changed += gw_pins_instructions(&s->pins, res);
+	if (p->flags & GW_PENDING_PIN_TOOLS) {
+		int c = gw_pins_tools(&s->pins, res);
+		if (c < 0 && !internal) {
+			reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_INTERNAL,
+				    "assay-gateway could not check the server's tools/list result "
+				    "against the pins");
+			json_decref(res);
+			return -1;
+		}
+		changed += c > 0 ? c : 0;
+		/* The gateway's own listing walks every page itself. */
+		const char *cursor = json_string_value(json_object_get(res, "nextCursor"));
+		if (internal && cursor)
+			gw_relay_pins_refresh(s, cursor);
+	}
+	if (internal) {
+		/* never forwarded */
+	} else if (removed <= 0 && changed == 0) {
 		forward(s, FROM_SERVER, line, len);
 	} else {
 		forward_with_result(s, line, len, env, res, p);
-		s->n.tools_removed += (uint64_t)removed;
+		s->n.tools_removed += (uint64_t)(removed > 0 ? removed : 0);
 		gw_debug("removed %d denied entr%s from a %s result", removed,
 			 removed == 1 ? "y" : "ies", p->method);
 	}
@@ -602,8 +652,11 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	if (too_large) {
 		forward_too_large(s, len, p);
 		removed = -1;
-	} else if ((p->flags & GW_PENDING_FILTER_ANY) && env->result_type == MCP_JSON_OBJECT) {
+	} else if ((p->flags & (GW_PENDING_FILTER_ANY | GW_PENDING_PIN_TOOLS | GW_PENDING_PIN_INIT)) &&
+		   env->result_type == MCP_JSON_OBJECT) {
 		removed = forward_filtered(s, line, len, env, p);
+	} else if (p->flags & GW_PENDING_INTERNAL) {
+		/* an error answer to the gateway's own request: not the client's */
 	} else if ((secrets = scan_secrets(s, line, len, env, p)) == 0) {
 		forward(s, FROM_SERVER, line, len);
 	}
@@ -719,10 +772,37 @@ static void server_request(struct gw_session *s, const char *line, size_t len,
 					      (json_int_t)len));
 }
 
+void gw_relay_pins_refresh(struct gw_session *s, const char *cursor)
+{
+	if (!s->pins.enabled || s->server_in_closed)
+		return;
+	char id[64], raw[80];
+	snprintf(id, sizeof(id), GW_RESERVED_ID_PREFIX "pins:%u", ++s->pins.next_id);
+	snprintf(raw, sizeof(raw), "\"%s\"", id);
+	char key[80];
+	int klen = mcp_id_key_from_raw(raw, strlen(raw), key, sizeof(key));
+	json_t *req = json_pack("{s:s,s:s,s:s}", "jsonrpc", "2.0", "id", id, "method", "tools/list");
+	if (cursor)
+		json_object_set_new(req, "params", json_pack("{s:s}", "cursor", cursor));
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	struct mcp_pending *p;
+	if (text && klen > 0 &&
+	    mcp_idmap_add(&s->client_pending, key, (size_t)klen, raw, strlen(raw), "tools/list",
+			  NULL, uv_hrtime(), (uint32_t)strlen(text), &p) == 0) {
+		p->flags = GW_PENDING_INTERNAL | GW_PENDING_PIN_TOOLS;
+		write_to(s, true, text, strlen(text));
+		gw_debug("the tool list changed: checking it against the pins");
+	}
+	free(text);
+}
+
 static void server_notification(struct gw_session *s, const char *line, size_t len,
 				const struct mcp_envelope *env)
 {
 	s->n.notifications++;
+	if (mcp_envelope_method_is(env, "notifications/tools/list_changed"))
+		gw_relay_pins_refresh(s, NULL);
 	if (mcp_envelope_method_is(env, "notifications/cancelled")) {
 		char key[MCP_ID_MAX + 32];
 		int n = cancelled_key(line, env, key, sizeof(key));
@@ -969,6 +1049,10 @@ void gw_relay_fail_pending(struct gw_session *s, const char *why)
 {
 	struct mcp_pending *p;
 	while ((p = mcp_idmap_take_oldest(&s->client_pending)) != NULL) {
+		if (p->flags & GW_PENDING_INTERNAL) {
+			free(p);
+			continue;
+		}
 		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_SERVER_EXITED, why);
 		if (gw_audit_enabled())
 			gw_audit("response",

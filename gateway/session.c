@@ -676,6 +676,13 @@ int gw_session_run(const struct gw_options *opt)
 		code = 2;
 		goto out;
 	}
+	char perr[1024];
+	if (gw_pins_open(&s->pins, &s->policy, opt->cmd, opt->cmd_argc, opt->name, perr,
+			 sizeof(perr)) != 0) {
+		gw_error("%s", perr);
+		code = 2;
+		goto out;
+	}
 	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
 	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
 	mcp_idmap_init(&s->client_pending, opt->max_pending);
@@ -751,6 +758,7 @@ out:
 		free(s->answered[i]);
 	pol_policy_close(&s->policy);
 	pol_rate_close(&s->rate);
+	gw_pins_close(&s->pins);
 	free(s);
 	return code;
 }

@@ -18,6 +18,7 @@
 #include "mcp/framer.h"
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
+#include "pins.h"
 #include "policies/paths.h"
 #include "policies/policy.h"
 #include "policies/ratelimit.h"
@@ -28,6 +29,9 @@ enum {
 	GW_PENDING_FILTER_PROMPTS = 1u << 1,   /* prompts/list */
 	GW_PENDING_FILTER_RESOURCES = 1u << 2, /* resources/list */
 	GW_PENDING_FILTER_ANY = 7u,
+	GW_PENDING_PIN_TOOLS = 1u << 3,	       /* tools/list: check the pins */
+	GW_PENDING_PIN_INIT = 1u << 4,	       /* initialize: check the instructions */
+	GW_PENDING_INTERNAL = 1u << 5,	       /* sent by the gateway: never forwarded */
 };
 
 /* How many ids of requests the gateway answered itself are remembered, so
@@ -69,6 +73,7 @@ struct gw_session {
 	struct pol_policy policy; /* the effective policy */
 	struct pol_rate_state rate; /* tools.rate_limits */
 	struct pol_path_ctx paths;  /* how argument rules read paths */
+	struct gw_pins pins;
 	char cwd[4096];
 
 	struct gw_source client_in, server_out, server_err;
@@ -120,6 +125,9 @@ void gw_relay_server_oversize(struct gw_session *s, const char *chunk, size_t le
 /* Answer every client request still in flight with a -32051 error saying
  * |why|. */
 void gw_relay_fail_pending(struct gw_session *s, const char *why);
+/* Ask the server for its tool list (page |cursor|, or the first) on the
+ * gateway's own behalf, to check it against the pins. */
+void gw_relay_pins_refresh(struct gw_session *s, const char *cursor);
 /* Pause or resume the sources after the sinks' queues changed. */
 void gw_relay_update_flow(struct gw_session *s);
 

@@ -570,6 +570,36 @@ static bool load_responses(struct ctx *c, const struct pol_ynode *n, struct pol_
 	return true;
 }
 
+static bool load_pins(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
+{
+	static const char *const keys[] = {"on_change", "store", "sanitize", NULL};
+	static const char *const actions[] = {"block", "warn", "off", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
+	if (!expect(c, n, POL_Y_MAP, "pins") || !check_keys(c, n, "pins", keys))
+		return false;
+	const struct pol_ynode *v;
+	if ((v = pol_ytree_get(n, "on_change"))) {
+		int i = choice(c, v, "pins.on_change", actions);
+		if (i < 0)
+			return false;
+		p->pins_on_change = (enum pol_pins_on_change)i;
+	}
+	if ((v = pol_ytree_get(n, "sanitize"))) {
+		int i = choice(c, v, "pins.sanitize", bools);
+		if (i < 0)
+			return false;
+		p->pins_keep_descriptions = i == 0;
+	}
+	if ((v = pol_ytree_get(n, "store"))) {
+		if (!(p->pins_store = expand(c, v, "pins.store")))
+			return false;
+		if (p->pins_store[0] != '/')
+			return error_at(c, v, "pins.store: '%s' is not an absolute path",
+					p->pins_store);
+	}
+	return true;
+}
+
 static bool load_audit(struct ctx *c, const struct pol_ynode *n, struct pol_policy *p)
 {
 	static const char *const keys[] = {"arguments", NULL};
@@ -609,6 +639,7 @@ void pol_policy_close(struct pol_policy *p)
 		free(p->rate_limits[i].glob);
 	free(p->rate_limits);
 	free_arg_rules(p);
+	free(p->pins_store);
 	pol_policy_init(p);
 }
 
@@ -625,8 +656,8 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 	}
 	static const char *const keys[] = {"version",	      "mode",	   "deny_reply",
 					   "tools",	      "resources", "prompts",
-					   "client_requests", "responses", "audit",
-					   NULL};
+					   "client_requests", "responses", "pins",
+					   "audit",	      NULL};
 	const struct pol_ynode *v;
 	bool ok = check_keys(&c, root, "the policy", keys);
 	if (ok) {
@@ -661,6 +692,8 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 		ok = load_client_requests(&c, v, p);
 	if (ok && (v = pol_ytree_get(root, "responses")) != NULL)
 		ok = load_responses(&c, v, p);
+	if (ok && (v = pol_ytree_get(root, "pins")) != NULL)
+		ok = load_pins(&c, v, p);
 	if (ok && (v = pol_ytree_get(root, "audit")) != NULL)
 		ok = load_audit(&c, v, p);
 	pol_ytree_free(root);
@@ -806,5 +839,13 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 	fprintf(out, "responses:\n  secrets: %s\n", secrets[p->responses_secrets]);
 	if (p->responses_max_bytes)
 		fprintf(out, "  max_bytes: %zu\n", p->responses_max_bytes);
+	static const char *const pins[] = {"block", "warn", "off"};
+	fprintf(out, "pins:\n  on_change: %s\n  sanitize: %s\n", pins[p->pins_on_change],
+		p->pins_keep_descriptions ? "false" : "true");
+	if (p->pins_store) {
+		fputs("  store: ", out);
+		dump_string(out, p->pins_store);
+		fputc('\n', out);
+	}
 	fprintf(out, "audit:\n  arguments: %s\n", args[p->audit_arguments]);
 }

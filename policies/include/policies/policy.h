@@ -36,6 +36,12 @@ enum pol_secrets_action {
 	POL_SECRETS_OFF,
 };
 
+enum pol_pins_on_change {
+	POL_PINS_BLOCK = 0, /* hide a changed tool and deny calls until approved */
+	POL_PINS_WARN,	    /* log the change, let it through */
+	POL_PINS_OFF,	    /* no pinning */
+};
+
 enum pol_audit_args {
 	POL_AUDIT_ARGS_HASH = 0, /* keyed HMAC-SHA256 of the canonical arguments */
 	POL_AUDIT_ARGS_REDACTED, /* the shape, with every value replaced */
@@ -102,6 +108,9 @@ struct pol_policy {
 	enum pol_action client_requests[POL_CR_COUNT];
 	size_t responses_max_bytes; /* responses.max_bytes; 0 = none */
 	enum pol_secrets_action responses_secrets; /* responses.secrets */
+	enum pol_pins_on_change pins_on_change;	   /* pins.on_change */
+	char *pins_store;			   /* pins.store, expanded; NULL: default */
+	bool pins_keep_descriptions;		   /* pins.sanitize: false */
 	enum pol_audit_args audit_arguments;
 };
 

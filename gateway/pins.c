@@ -1,0 +1,499 @@
+/* gateway/pins.c - tool pinning: the store on disk and the relay's checks. */
+#include "pins.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+
+/* ---- the store file ------------------------------------------------------ */
+
+static int default_store(char *out, size_t size)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (state && *state == '/')
+		snprintf(out, size, "%s/assay-gateway/pins.json", state);
+	else if (home && *home == '/')
+		snprintf(out, size, "%s/.local/state/assay-gateway/pins.json", home);
+	else
+		return -1;
+	return 0;
+}
+
+static int mkparents(const char *path)
+{
+	char dir[4400];
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Lock "<path>.lock" (created 0600); returns the descriptor or -errno. */
+static int lock_store(const char *path, int how)
+{
+	char lock[4200];
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	int rc = mkparents(lock);
+	if (rc != 0)
+		return rc;
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, how) != 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+	}
+	return fd;
+}
+
+/* Read and parse the store; a missing file is an empty store. */
+static int read_store(const char *path, json_t **store, char *err, size_t err_size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			*store = pol_pinstore_new();
+			return *store ? 0 : -ENOMEM;
+		}
+		snprintf(err, err_size, "cannot read the pin store %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+		snprintf(err, err_size, "the pin store %s is not a regular file of at most 64 MiB",
+			 path);
+		close(fd);
+		return -EINVAL;
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (text && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!text || got != (size_t)st.st_size) {
+		free(text);
+		snprintf(err, err_size, "cannot read the pin store %s", path);
+		return -EIO;
+	}
+	char perr[512];
+	int rc = pol_pinstore_parse(text, got, store, perr, sizeof(perr));
+	free(text);
+	if (rc != 0)
+		snprintf(err, err_size, "the pin store %s is corrupt: %s (move it away to start over)",
+			 path, perr);
+	return rc;
+}
+
+/* Replace the store file atomically with |store|. */
+static int write_store(const char *path, const json_t *store, char *err, size_t err_size)
+{
+	char *text;
+	size_t len;
+	if (pol_pinstore_serialize(store, &text, &len) != 0) {
+		snprintf(err, err_size, "cannot serialise the pin store");
+		return -ENOMEM;
+	}
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int rc = fd < 0 ? -errno : 0;
+	size_t off = 0;
+	while (rc == 0 && off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlink(tmp);
+		snprintf(err, err_size, "cannot write the pin store %s: %s", path, strerror(-rc));
+	}
+	free(text);
+	return rc;
+}
+
+/* Merge |set| for |identity| into the store on disk. */
+static int save(struct gw_pins *pn)
+{
+	char err[600];
+	int lock = lock_store(pn->path, LOCK_EX);
+	if (lock < 0) {
+		gw_error("cannot lock the pin store %s: %s", pn->path, strerror(-lock));
+		return lock;
+	}
+	json_t *store = NULL;
+	int rc = read_store(pn->path, &store, err, sizeof(err));
+	if (rc == 0)
+		rc = pol_pinstore_put(store, pn->identity, pn->label, pn->set);
+	if (rc == 0)
+		rc = write_store(pn->path, store, err, sizeof(err));
+	else if (!err[0])
+		snprintf(err, sizeof(err), "cannot update the pin store: %s", strerror(-rc));
+	if (rc != 0)
+		gw_error("%s", err);
+	json_decref(store);
+	close(lock);
+	return rc;
+}
+
+int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *cmd, int argc,
+		 const char *name, char *err, size_t err_size)
+{
+	memset(pn, 0, sizeof(*pn));
+	pn->on_change = pol->pins_on_change;
+	pn->sanitize = !pol->pins_keep_descriptions;
+	if (pol->pins_on_change == POL_PINS_OFF)
+		return 0;
+	if (pol->pins_store)
+		snprintf(pn->path, sizeof(pn->path), "%s", pol->pins_store);
+	else if (default_store(pn->path, sizeof(pn->path)) != 0) {
+		snprintf(err, err_size, "cannot place the pin store: neither XDG_STATE_HOME nor HOME "
+			 "is an absolute path (set pins.store, or pins.on_change: off)");
+		return -1;
+	}
+	int rc = pol_server_identity(cmd, argc, name, pn->identity, sizeof(pn->identity),
+				     pn->label, sizeof(pn->label));
+	if (rc != 0) {
+		snprintf(err, err_size, "cannot derive the server's identity for pinning: %s%s",
+			 strerror(-rc), name ? " (check --name)" : "");
+		return -1;
+	}
+	int lock = lock_store(pn->path, LOCK_SH);
+	if (lock < 0) {
+		snprintf(err, err_size, "cannot lock the pin store %s: %s", pn->path,
+			 strerror(-lock));
+		return -1;
+	}
+	json_t *store = NULL;
+	rc = read_store(pn->path, &store, err, err_size);
+	close(lock);
+	if (rc != 0)
+		return -1;
+	rc = pol_pinstore_get(store, pn->identity, &pn->set);
+	json_decref(store);
+	if (rc == 0 && !pn->set)
+		pn->set = pol_pinset_new();
+	if (rc != 0 || !pn->set) {
+		snprintf(err, err_size, "cannot read the pins of this server from %s", pn->path);
+		return -1;
+	}
+	pn->enabled = true;
+	return 0;
+}
+
+void gw_pins_close(struct gw_pins *pn)
+{
+	for (size_t i = 0; i < pn->nseen; i++)
+		free(pn->seen[i]);
+	free(pn->seen);
+	pol_pinset_free(pn->set);
+	memset(pn, 0, sizeof(*pn));
+}
+
+/* ---- the relay's checks ---------------------------------------------------- */
+
+struct check_ctx {
+	struct gw_pins *pn;
+	json_t *blocked; /* names to hide */
+	int changed;	 /* pins recorded or changed */
+};
+
+static void on_tool(void *ctx, const char *name, enum pol_pin_change c, const char *what)
+{
+	struct check_ctx *k = ctx;
+	char q[300];
+	gw_log_quote(name, strlen(name), 80, q, sizeof(q));
+	if (c == POL_PIN_NEW) {
+		k->changed++;
+		gw_debug("pinned the new tool '%s'", q);
+	} else if (c == POL_PIN_CHANGED) {
+		k->changed++;
+		k->pn->changes++;
+		if (k->pn->on_change == POL_PINS_BLOCK) {
+			gw_warn("tool '%s' changed since it was pinned (%s): hidden and blocked until "
+				"approved with 'assay-gateway pins approve'", q, what);
+			json_array_append_new(k->blocked, json_string(name));
+		} else {
+			gw_warn("tool '%s' changed since it was pinned (%s)", q, what);
+		}
+		if (gw_audit_enabled())
+			gw_audit("pin_change",
+				 json_pack("{s:s,s:s,s:s}", "tool", name, "change", what, "action",
+					   k->pn->on_change == POL_PINS_BLOCK ? "blocked" : "warned"));
+	} else if (c == POL_PIN_REMOVED) {
+		k->changed++;
+		gw_info("tool '%s' is no longer offered by the server", q);
+	}
+}
+
+static void on_sanitized(void *ctx, const char *name, const char *where, size_t findings,
+			 const char *what)
+{
+	(void)ctx;
+	char q[300];
+	gw_log_quote(name, strlen(name), 80, q, sizeof(q));
+	gw_warn("tool '%s': %zu hidden or control character(s) removed from its %s (%s)", q,
+		findings, where, what);
+}
+
+static void seen_add(struct gw_pins *pn, const char *name)
+{
+	if (pn->nseen == pn->seen_cap) {
+		size_t cap = pn->seen_cap ? pn->seen_cap * 2 : 64;
+		if (cap > POL_PIN_MAX_TOOLS * 4)
+			return;
+		char **n = realloc(pn->seen, cap * sizeof(*n));
+		if (!n)
+			return;
+		pn->seen = n;
+		pn->seen_cap = cap;
+	}
+	char *d = strdup(name);
+	if (d)
+		pn->seen[pn->nseen++] = d;
+}
+
+int gw_pins_tools(struct gw_pins *pn, json_t *result)
+{
+	if (!pn->enabled)
+		return 0;
+	json_t *tools = json_object_get(result, "tools");
+	if (!json_is_array(tools))
+		return -1;
+	char now[40];
+	gw_rfc3339_now(now, sizeof(now));
+	struct check_ctx k = {pn, json_array(), 0};
+	/* Digests are of what the server sent, before sanitising. */
+	if (pol_pinset_check_tools(pn->set, tools, true, now, on_tool, &k) != 0) {
+		json_decref(k.blocked);
+		return -1;
+	}
+	size_t i;
+	json_t *t;
+	json_array_foreach(tools, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (name)
+			seen_add(pn, name);
+	}
+	if (!json_object_get(result, "nextCursor")) {
+		/* The last page: anything pinned and not seen was removed. */
+		pol_pinset_check_removed(pn->set, (const char *const *)pn->seen, pn->nseen, true, now,
+					 on_tool, &k);
+		for (size_t j = 0; j < pn->nseen; j++)
+			free(pn->seen[j]);
+		pn->nseen = 0;
+	}
+	int modified = 0;
+	size_t nb = json_array_size(k.blocked);
+	for (size_t b = 0; b < nb; b++) {
+		const char *name = json_string_value(json_array_get(k.blocked, b));
+		for (size_t j = 0; j < json_array_size(tools); j++) {
+			const char *tn = json_string_value(
+				json_object_get(json_array_get(tools, j), "name"));
+			if (tn && strcmp(tn, name) == 0) {
+				json_array_remove(tools, j);
+				modified++;
+				break;
+			}
+		}
+	}
+	json_decref(k.blocked);
+	if (pn->sanitize) {
+		int n = pol_tools_sanitize_report(tools, on_sanitized, NULL);
+		if (n > 0)
+			modified += n;
+	}
+	if (k.changed)
+		save(pn);
+	return modified;
+}
+
+int gw_pins_instructions(struct gw_pins *pn, json_t *result)
+{
+	if (!pn->enabled || !json_is_object(result))
+		return 0;
+	json_t *ins = json_object_get(result, "instructions");
+	const char *text = json_string_value(ins);
+	size_t len = text ? json_string_length(ins) : 0;
+	enum pol_pin_change c = pol_pinset_check_instructions(pn->set, text, len, true);
+	int modified = 0;
+	if (c == POL_PIN_CHANGED) {
+		pn->changes++;
+		if (pn->on_change == POL_PINS_BLOCK && text) {
+			json_object_del(result, "instructions");
+			modified = 1;
+			gw_warn("the server's instructions changed since they were pinned: withheld "
+				"until approved with 'assay-gateway pins approve'");
+		} else {
+			gw_warn("the server's instructions changed since they were pinned");
+		}
+		if (gw_audit_enabled())
+			gw_audit("pin_change", json_pack("{s:s,s:s}", "change", "instructions changed",
+							 "action", modified ? "blocked" : "warned"));
+	}
+	if (c != POL_PIN_SAME)
+		save(pn);
+	return modified;
+}
+
+int gw_pins_blocked(const struct gw_pins *pn, const char *tool, char *what, size_t size)
+{
+	if (!pn->enabled || pn->on_change != POL_PINS_BLOCK)
+		return 0;
+	return pol_pinset_pending(pn->set, tool, what, size) == 1;
+}
+
+/* ---- `assay-gateway pins` ---------------------------------------------------- */
+
+static int pins_usage(void)
+{
+	fputs("Usage: assay-gateway pins list [--store FILE]\n"
+	      "       assay-gateway pins approve [--store FILE] [--tool NAME]... "
+	      "(--name NAME | -- COMMAND [ARGS...])\n"
+	      "list:    every pinned server, its tools, and changes waiting for approval.\n"
+	      "approve: accept the current definitions of the named tools (all changed tools\n"
+	      "         and the instructions without --tool) of the server started as COMMAND\n"
+	      "         (the same command line as in the editor configuration) or named NAME.\n",
+	      stderr);
+	return 2;
+}
+
+int gw_pins_command(int argc, char **argv)
+{
+	const char *store_path = NULL, *name = NULL;
+	const char *tools[64];
+	int ntools = 0, i = 2;
+	if (argc < 2 || (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "approve") != 0))
+		return pins_usage();
+	bool approve = strcmp(argv[1], "approve") == 0;
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+			store_path = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc && approve)
+			name = argv[++i];
+		else if (strcmp(argv[i], "--tool") == 0 && i + 1 < argc && approve && ntools < 64)
+			tools[ntools++] = argv[++i];
+		else if (strcmp(argv[i], "--") == 0 && approve) {
+			i++;
+			break;
+		} else
+			return pins_usage();
+	}
+	char path[4096], err[700];
+	if (store_path)
+		snprintf(path, sizeof(path), "%s", store_path);
+	else if (default_store(path, sizeof(path)) != 0) {
+		fputs("assay-gateway: error: neither XDG_STATE_HOME nor HOME is set; use --store\n",
+		      stderr);
+		return 2;
+	}
+	int lock = lock_store(path, approve ? LOCK_EX : LOCK_SH);
+	if (lock < 0) {
+		fprintf(stderr, "assay-gateway: error: cannot lock %s: %s\n", path, strerror(-lock));
+		return 2;
+	}
+	json_t *store = NULL;
+	int rc = read_store(path, &store, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "assay-gateway: error: %s\n", err);
+		close(lock);
+		return 2;
+	}
+	int status = 0;
+	if (!approve) {
+		const char *id;
+		json_t *srv;
+		json_object_foreach(json_object_get(store, "servers"), id, srv) {
+			printf("%s\n  identity: %s\n", json_string_value(json_object_get(srv, "label"))
+							       ?: "(no label)", id);
+			struct pol_pinset *set = NULL;
+			pol_pinstore_get(store, id, &set);
+			const char *tn;
+			json_t *t;
+			json_object_foreach(json_object_get(srv, "tools"), tn, t) {
+				char what[300] = "";
+				int p = set ? pol_pinset_pending(set, tn, what, sizeof(what)) : 0;
+				printf("  %-32s %s\n", tn, p == 1 ? what : "pinned");
+			}
+			pol_pinset_free(set);
+		}
+	} else {
+		if (!name && i >= argc) {
+			json_decref(store);
+			close(lock);
+			return pins_usage();
+		}
+		char id[POL_PIN_ID_MAX + 1], label[POL_PIN_LABEL_MAX + 1];
+		rc = pol_server_identity(argv + i, argc - i, name, id, sizeof(id), label,
+					 sizeof(label));
+		struct pol_pinset *set = NULL;
+		if (rc == 0)
+			rc = pol_pinstore_get(store, id, &set);
+		if (rc != 0 || !set) {
+			fprintf(stderr, "assay-gateway: error: no pins for %s in %s\n",
+				name ? name : label, path);
+			status = 1;
+		} else {
+			char now[40];
+			gw_rfc3339_now(now, sizeof(now));
+			int n = 0;
+			if (ntools == 0) {
+				n = pol_pinset_approve(set, NULL, NULL, now);
+				n += pol_pinset_approve_instructions(set, NULL) > 0;
+			}
+			for (int t = 0; t < ntools && n >= 0; t++) {
+				int r = pol_pinset_approve(set, tools[t], NULL, now);
+				if (r < 0) {
+					fprintf(stderr, "assay-gateway: error: tool '%s' is not pinned "
+						"for this server\n", tools[t]);
+					status = 1;
+				} else {
+					n += r;
+				}
+			}
+			if (n > 0 && pol_pinstore_put(store, id, label, set) == 0 &&
+			    write_store(path, store, err, sizeof(err)) != 0) {
+				fprintf(stderr, "assay-gateway: error: %s\n", err);
+				status = 2;
+			}
+			printf("approved %d change(s) for %s\n", n > 0 ? n : 0, name ? name : label);
+			pol_pinset_free(set);
+		}
+	}
+	json_decref(store);
+	close(lock);
+	return status;
+}
