@@ -210,8 +210,9 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 		snprintf(err, err_size, "cannot read the pins of this server from %s", pn->path);
 		return -1;
 	}
-	pn->enabled = true;
-	return 0;
+	pn->reported = json_object();
+	pn->enabled = pn->reported != NULL;
+	return pn->enabled ? 0 : -1;
 }
 
 void gw_pins_close(struct gw_pins *pn)
@@ -220,6 +221,7 @@ void gw_pins_close(struct gw_pins *pn)
 		free(pn->seen[i]);
 	free(pn->seen);
 	pol_pinset_free(pn->set);
+	json_decref(pn->reported);
 	memset(pn, 0, sizeof(*pn));
 }
 
@@ -240,12 +242,19 @@ static void on_tool(void *ctx, const char *name, enum pol_pin_change c, const ch
 		k->changed++;
 		gw_debug("pinned the new tool '%s'", q);
 	} else if (c == POL_PIN_CHANGED) {
+		bool block = k->pn->on_change == POL_PINS_BLOCK;
+		if (block)
+			json_array_append_new(k->blocked, json_string(name));
+		/* Each change is reported once per session, not at every listing. */
+		const char *before = json_string_value(json_object_get(k->pn->reported, name));
+		if (before && strcmp(before, what) == 0)
+			return;
+		json_object_set_new(k->pn->reported, name, json_string(what));
 		k->changed++;
 		k->pn->changes++;
-		if (k->pn->on_change == POL_PINS_BLOCK) {
+		if (block) {
 			gw_warn("tool '%s' changed since it was pinned (%s): hidden and blocked until "
 				"approved with 'assay-gateway pins approve'", q, what);
-			json_array_append_new(k->blocked, json_string(name));
 		} else {
 			gw_warn("tool '%s' changed since it was pinned (%s)", q, what);
 		}
@@ -315,6 +324,8 @@ int gw_pins_tools(struct gw_pins *pn, json_t *result)
 		for (size_t j = 0; j < pn->nseen; j++)
 			free(pn->seen[j]);
 		pn->nseen = 0;
+		pn->verified = true;
+		pn->verify_failed = false;
 	}
 	int modified = 0;
 	size_t nb = json_array_size(k.blocked);

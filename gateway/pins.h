@@ -32,7 +32,11 @@ struct gw_pins {
 	char **seen; /* names of the tool listing in progress */
 	size_t nseen, seen_cap;
 	unsigned next_id;
-	unsigned changes; /* for the audit log */
+	unsigned changes;  /* for the audit log */
+	json_t *reported;  /* tool name -> what changed, already logged */
+	bool verified;	   /* this session's tool list has been checked */
+	bool verify_failed; /* ...and could not be: calls are denied */
+	unsigned refreshing; /* gateway listings in flight */
 };
 
 /* Set up pinning for the server |cmd| (|argc| words; |name| from --name
@@ -43,7 +47,8 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 		 const char *name, char *err, size_t err_size);
 void gw_pins_close(struct gw_pins *pn);
 
-/* Check a tools/list |result| (modified in place: changed tools hidden
+/* Check a tools/list |result| (the last page marks the session's list as
+ * verified) (modified in place: changed tools hidden
  * under on_change: block, descriptions sanitised) and record what is new.
  * Returns the number of changes made to |result| (re-serialise when > 0),
  * or -1 when the result cannot be checked. */

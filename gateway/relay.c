@@ -22,6 +22,8 @@
 
 enum dir { FROM_CLIENT, FROM_SERVER };
 
+static void hold(struct gw_session *s, const char *line, size_t len);
+
 static const char *dir_name(enum dir d)
 {
 	return d == FROM_CLIENT ? "client_to_server" : "server_to_client";
@@ -266,6 +268,18 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		return;
 	}
 
+	if (mcp_envelope_method_is(env, "tools/call") && s->pins.enabled &&
+	    s->pins.on_change == POL_PINS_BLOCK && !s->pins.verified && !s->pins.verify_failed &&
+	    !s->batch && !s->server_in_closed) {
+		/* No call reaches a tool before this session's tool list has
+		 * been checked against the pins. */
+		s->n.requests--;
+		hold(s, line, len);
+		if (!s->pins.refreshing)
+			gw_relay_pins_refresh(s, NULL);
+		return;
+	}
+
 	if (mcp_envelope_method_is(env, "tools/call")) {
 		sj = (struct subject){"the call to tool", "tool", "name", NULL, 0};
 		rules = &pol->tools;
@@ -314,6 +328,15 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 				if (pol_args_decide(pol, sj.name, sj.name_len, args, &s->paths, &adec,
 						    detail, sizeof(detail)) != 0)
 					dec = adec;
+			}
+			if (dec.action == POL_ALLOW && is_call && s->pins.verify_failed &&
+			    s->pins.on_change == POL_PINS_BLOCK) {
+				snprintf(detail, sizeof(detail),
+					 "the server's tool list could not be checked against the pins");
+				dec.action = POL_DENY;
+				dec.rule_id = "pins.on_change";
+				dec.glob = NULL;
+				dec.reason = detail;
 			}
 			if (dec.action == POL_ALLOW && is_call) {
 				char what[200];
@@ -422,6 +445,13 @@ static void client_notification(struct gw_session *s, const char *line, size_t l
 				const struct mcp_envelope *env)
 {
 	s->n.notifications++;
+	if (mcp_envelope_method_is(env, "notifications/initialized") && s->pins.enabled &&
+	    !s->pins.refreshing) {
+		/* Check the tools as soon as the server may be asked. */
+		forward(s, FROM_CLIENT, line, len);
+		gw_relay_pins_refresh(s, NULL);
+		return;
+	}
 	if (mcp_envelope_method_is(env, "notifications/cancelled")) {
 		char key[MCP_ID_MAX + 32];
 		int n = cancelled_key(line, env, key, sizeof(key));
@@ -547,6 +577,8 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 		const char *cursor = json_string_value(json_object_get(res, "nextCursor"));
 		if (internal && cursor)
 			gw_relay_pins_refresh(s, cursor);
+		else if (internal)
+			gw_relay_pins_verified(s, c >= 0);
 	}
 	if (internal) {
 		/* never forwarded */
@@ -646,8 +678,9 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	}
 	s->n.responses++;
 	int removed = 0;
-	bool too_large = s->policy.responses_max_bytes && len > s->policy.responses_max_bytes &&
-			 !(env->present & MCP_M_ERROR);
+	bool internal = p->flags & GW_PENDING_INTERNAL;
+	bool too_large = !internal && s->policy.responses_max_bytes &&
+			 len > s->policy.responses_max_bytes && !(env->present & MCP_M_ERROR);
 	int secrets = 0;
 	if (too_large) {
 		forward_too_large(s, len, p);
@@ -657,11 +690,18 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 		removed = forward_filtered(s, line, len, env, p);
 	} else if (p->flags & GW_PENDING_INTERNAL) {
 		/* an error answer to the gateway's own request: not the client's */
+		gw_relay_pins_verified(s, false);
 	} else if ((secrets = scan_secrets(s, line, len, env, p)) == 0) {
 		forward(s, FROM_SERVER, line, len);
 	}
 
 	uint64_t latency_us = (uv_hrtime() - p->start_ns) / 1000;
+	if (p->flags & GW_PENDING_INTERNAL) {
+		/* The gateway's own listing: recorded as pin_change events only. */
+		free(p);
+		gw_session_pending_changed(s);
+		return;
+	}
 	if (gw_log_verbosity() >= GW_VERBOSE)
 		gw_debug("<- %s%s%s %s in %.3f ms (%zu bytes)", p->method, p->tool ? " " : "",
 			 p->tool ? p->tool : "", (env->present & MCP_M_ERROR) ? "error" : "result",
@@ -792,6 +832,8 @@ void gw_relay_pins_refresh(struct gw_session *s, const char *cursor)
 			  NULL, uv_hrtime(), (uint32_t)strlen(text), &p) == 0) {
 		p->flags = GW_PENDING_INTERNAL | GW_PENDING_PIN_TOOLS;
 		write_to(s, true, text, strlen(text));
+		if (!s->pins.refreshing++)
+			uv_timer_start(&s->verify_timer, gw_session_verify_timeout, 10000, 0);
 		gw_debug("the tool list changed: checking it against the pins");
 	}
 	free(text);
@@ -801,8 +843,12 @@ static void server_notification(struct gw_session *s, const char *line, size_t l
 				const struct mcp_envelope *env)
 {
 	s->n.notifications++;
-	if (mcp_envelope_method_is(env, "notifications/tools/list_changed"))
-		gw_relay_pins_refresh(s, NULL);
+	if (mcp_envelope_method_is(env, "notifications/tools/list_changed") && s->pins.enabled) {
+		/* Until the new list is checked, calls wait for it. */
+		s->pins.verified = false;
+		if (!s->pins.refreshing)
+			gw_relay_pins_refresh(s, NULL);
+	}
 	if (mcp_envelope_method_is(env, "notifications/cancelled")) {
 		char key[MCP_ID_MAX + 32];
 		int n = cancelled_key(line, env, key, sizeof(key));
@@ -966,9 +1012,57 @@ static void dispatch(struct gw_session *s, enum dir d, const char *line, size_t 
 	}
 }
 
+static void hold(struct gw_session *s, const char *line, size_t len)
+{
+	struct gw_buf *b = &s->held;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			gw_error("out of memory holding a message; it was dropped");
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, line, len);
+	b->data[b->len + len] = '\n';
+	b->len += len + 1;
+	b->items++;
+	gw_source_pause(&s->client_in);
+}
+
 void gw_relay_client_line(struct gw_session *s, const char *line, size_t len)
 {
+	/* Order is kept: once one message waits, the ones after it wait too. */
+	if (s->held.items) {
+		hold(s, line, len);
+		return;
+	}
 	dispatch(s, FROM_CLIENT, line, len);
+}
+
+void gw_relay_pins_verified(struct gw_session *s, bool ok)
+{
+	s->pins.refreshing = 0;
+	uv_timer_stop(&s->verify_timer);
+	if (!ok && !s->pins.verified) {
+		s->pins.verify_failed = true;
+		gw_warn("the server's tool list could not be checked against the pins; tool calls "
+			"are denied until it can be");
+	}
+	struct gw_buf b = s->held;
+	memset(&s->held, 0, sizeof(s->held));
+	for (size_t off = 0; off < b.len;) {
+		char *nl = memchr(b.data + off, '\n', b.len - off);
+		size_t n = (size_t)(nl - (b.data + off));
+		gw_relay_client_line(s, b.data + off, n);
+		off += n + 1;
+	}
+	free(b.data);
+	gw_relay_update_flow(s);
 }
 
 void gw_relay_server_line(struct gw_session *s, const char *line, size_t len)

@@ -168,6 +168,12 @@ static void on_signal(uv_signal_t *h, int sig)
 	send_term(s);
 }
 
+void gw_session_verify_timeout(uv_timer_t *t)
+{
+	struct gw_session *s = t->data;
+	gw_relay_pins_verified(s, false);
+}
+
 /* The server exited but something still holds its stdout or stderr open
  * (a descendant that left its process group): stop waiting. */
 static void on_output_timeout(uv_timer_t *t)
@@ -374,6 +380,7 @@ static void close_everything(struct gw_session *s)
 	close_handle((uv_handle_t *)&s->stop_timer);
 	close_handle((uv_handle_t *)&s->finish_timer);
 	close_handle((uv_handle_t *)&s->eof_timer);
+	close_handle((uv_handle_t *)&s->verify_timer);
 }
 
 static void on_flush_timeout(uv_timer_t *t)
@@ -661,7 +668,8 @@ int gw_session_run(const struct gw_options *opt)
 	uv_timer_init(&s->loop, &s->stop_timer);
 	uv_timer_init(&s->loop, &s->finish_timer);
 	uv_timer_init(&s->loop, &s->eof_timer);
-	s->stop_timer.data = s->finish_timer.data = s->eof_timer.data = s;
+	uv_timer_init(&s->loop, &s->verify_timer);
+	s->stop_timer.data = s->finish_timer.data = s->eof_timer.data = s->verify_timer.data = s;
 
 	pol_policy_init(&s->policy);
 	pol_rate_init(&s->rate);
@@ -756,6 +764,7 @@ out:
 	mcp_idmap_close(&s->server_pending);
 	for (int i = 0; i < GW_ANSWERED_RING; i++)
 		free(s->answered[i]);
+	free(s->held.data);
 	pol_policy_close(&s->policy);
 	pol_rate_close(&s->rate);
 	gw_pins_close(&s->pins);

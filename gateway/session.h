@@ -87,6 +87,10 @@ struct gw_session {
 	size_t answered_len[GW_ANSWERED_RING];
 	size_t answered_next;
 	struct gw_batch *batch; /* set while a batch is being taken apart */
+	/* Client messages held until the tool list is checked against the
+	 * pins (a call must never reach a changed tool unchecked). */
+	struct gw_buf held;	    /* lines, each followed by '\n' */
+	uv_timer_t verify_timer; /* bounded wait for that check */
 
 	pid_t child; /* the server; its process group id too */
 	bool child_exited;
@@ -128,10 +132,16 @@ void gw_relay_fail_pending(struct gw_session *s, const char *why);
 /* Ask the server for its tool list (page |cursor|, or the first) on the
  * gateway's own behalf, to check it against the pins. */
 void gw_relay_pins_refresh(struct gw_session *s, const char *cursor);
+/* The gateway's own tool listing ended (|ok| false: it failed or timed
+ * out): replay the held client messages. */
+void gw_relay_pins_verified(struct gw_session *s, bool ok);
 /* Pause or resume the sources after the sinks' queues changed. */
 void gw_relay_update_flow(struct gw_session *s);
 
 /* ---- session.c, for relay.c ------------------------------------------- */
+
+/* The gateway's own tool listing took too long. */
+void gw_session_verify_timeout(uv_timer_t *t);
 
 /* Called when the number of client requests in flight dropped. */
 void gw_session_pending_changed(struct gw_session *s);
