@@ -261,13 +261,24 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 			break;
 		}
 		case ':':
-			if (optopt > 0 && optopt < 256)
+			if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt > 0 && optopt < 256)
 				return usage_error(err, "option '-%c' needs a value", optopt);
 			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
-		default:
+		default: {
+			/* A long option: getopt sets optopt to its value, which
+			 * may be a letter the user never typed. */
+			const char *word = argv[optind - 1];
+			if (strncmp(word, "--", 2) == 0) {
+				const char *eq = strchr(word, '=');
+				if (eq)
+					return usage_error(err, "option '%.*s' does not take a value",
+							   (int)(eq - word), word);
+				return usage_error(err, "unknown option '%s'", word);
+			}
 			if (optopt > 0 && optopt < 256)
 				return usage_error(err, "unknown option '-%c'", optopt);
-			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+			return usage_error(err, "unknown option '%s'", word);
+		}
 		}
 	}
 	if (optind >= argc)

@@ -94,7 +94,10 @@ static inline bool top_is_object(const struct mcp_scanner *s)
 static void raw_append(struct mcp_scanner *s, const char *p, size_t n)
 {
 	if (s->env.id_raw_len + n > sizeof(s->env.id_raw)) {
+		/* Keep nothing: the result must not depend on how the input
+		 * was cut into pieces. */
 		s->env.overflow |= MCP_M_ID;
+		s->env.id_raw_len = 0;
 		s->capture_raw = false;
 		return;
 	}
@@ -325,6 +328,29 @@ static int fail(struct mcp_scanner *s, int err, size_t pos)
 	if (s->error == MCP_SCAN_OK) {
 		s->error = err;
 		s->error_offset = pos;
+		/* A string cut short by the error was never a value: forget it
+		 * rather than leave half of it over an earlier one. */
+		if (s->capture_str || s->after_string != CAP_NONE) {
+			switch ((enum capture_target)s->after_string) {
+			case CAP_METHOD:
+				s->env.method_len = 0;
+				s->env.method[0] = '\0';
+				break;
+			case CAP_JSONRPC:
+				s->env.jsonrpc_len = 0;
+				s->env.jsonrpc[0] = '\0';
+				break;
+			case CAP_ID:
+				s->env.id_key_len = 0;
+				break;
+			default:
+				break;
+			}
+		}
+		if (s->capture_raw) {
+			s->env.id_raw_len = 0;
+			s->capture_raw = false;
+		}
 	}
 	return s->error;
 }
@@ -344,6 +370,12 @@ static bool push(struct mcp_scanner *s, bool object)
 /* Start a value with its first byte |c|; false when |c| cannot start one. */
 static bool start_value(struct mcp_scanner *s, unsigned char c, size_t pos)
 {
+	/* jansson counts every value, the innermost scalar too, against its
+	 * limit; so does the scanner, so that the two agree. */
+	if (c != '{' && c != '[' && s->depth >= MCP_SCAN_MAX_DEPTH) {
+		fail(s, MCP_SCAN_EDEPTH, pos);
+		return true;
+	}
 	switch (c) {
 	case '{':
 		begin_value(s, MCP_JSON_OBJECT, pos, (char)c);

@@ -312,11 +312,74 @@ static bool load_strings(struct ctx *c, const struct pol_ynode *n, const char *w
 	return true;
 }
 
+#define MAX_REGEX_BYTES 1024
+#define MAX_REGEX_REPEAT 255
+
+/* glibc compiles some expressions in exponential time or memory: stacked
+ * repetitions ("a**", "a{9}{9}") and large counts.  They add nothing a
+ * policy needs, so they are refused before regcomp sees them. */
+static const char *regex_problem(const char *re)
+{
+	if (strlen(re) > MAX_REGEX_BYTES)
+		return "longer than 1024 bytes";
+	bool after_repeat = false;
+	for (const char *p = re; *p; p++) {
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			after_repeat = false;
+			break;
+		case '[': {
+			/* A bracket expression: ']' first is literal. */
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			p = *q ? q : q - 1;
+			after_repeat = false;
+			break;
+		}
+		case '*':
+		case '+':
+		case '?':
+			if (after_repeat)
+				return "it stacks repetitions (such as '**' or '+*'), which can take "
+				       "exponential time to compile";
+			after_repeat = true;
+			break;
+		case '{': {
+			if (after_repeat)
+				return "it stacks repetitions (such as 'a*{2}'), which can take "
+				       "exponential time to compile";
+			char *end;
+			unsigned long a = strtoul(p + 1, &end, 10), b = a;
+			if (*end == ',')
+				b = end[1] == '}' ? a : strtoul(end + 1, &end, 10);
+			if (a > MAX_REGEX_REPEAT || b > MAX_REGEX_REPEAT)
+				return "a repetition count is larger than 255";
+			after_repeat = true;
+			break;
+		}
+		default:
+			after_repeat = false;
+			break;
+		}
+	}
+	return NULL;
+}
+
 static bool compile_regex(struct ctx *c, const struct pol_ynode *n, const char *what,
 			  regex_t **re, char **src)
 {
 	if (!expect(c, n, POL_Y_SCALAR, what))
 		return false;
+	const char *problem = regex_problem(n->value);
+	if (problem)
+		return error_at(c, n, "%s: this regular expression is refused: %s", what, problem);
 	*re = calloc(1, sizeof(regex_t));
 	*src = strdup(n->value);
 	if (!*re || !*src)
@@ -737,7 +800,30 @@ static void dump_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void dump_list(FILE *out, const char *key, char **v, size_t n)
+/* A value that was expanded when it was loaded: written with every '$'
+ * doubled, so that loading the dump gives the same value back. */
+static void dump_expanded(FILE *out, const char *s)
+{
+	size_t n = strlen(s), extra = 0;
+	for (size_t i = 0; i < n; i++)
+		extra += s[i] == '$';
+	char *d = malloc(n + extra + 1);
+	if (!d) {
+		dump_string(out, s);
+		return;
+	}
+	char *q = d;
+	for (size_t i = 0; i < n; i++) {
+		*q++ = s[i];
+		if (s[i] == '$')
+			*q++ = '$';
+	}
+	*q = '\0';
+	dump_string(out, d);
+	free(d);
+}
+
+static void dump_list(FILE *out, const char *key, char **v, size_t n, bool expanded)
 {
 	if (!n)
 		return;
@@ -745,7 +831,10 @@ static void dump_list(FILE *out, const char *key, char **v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputs(", ", out);
-		dump_string(out, v[i]);
+		if (expanded)
+			dump_expanded(out, v[i]);
+		else
+			dump_string(out, v[i]);
 	}
 	fputs("]\n", out);
 }
@@ -772,9 +861,10 @@ static void dump_name_rules(FILE *out, const char *section, const struct pol_too
 void pol_policy_dump(const struct pol_policy *p, FILE *out)
 {
 	static const char *const args[] = {"hash", "redacted", "full"};
+	/* Printable ASCII only: YAML also breaks lines at U+0085, U+2028, U+2029. */
 	fputs("# effective policy from ", out);
 	for (const char *c = p->source ? p->source : "(none)"; *c; c++)
-		fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c, out);
+		fputc((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f ? '?' : *c, out);
 	fputc('\n', out);
 	fprintf(out, "version: %d\n", p->version);
 	fprintf(out, "mode: %s\n", p->mode == POL_MODE_AUDIT ? "audit" : "enforce");
@@ -794,8 +884,8 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 			fputs("        ", out);
 			dump_string(out, m->path);
 			fputs(":\n", out);
-			dump_list(out, "under", m->under, m->n_under);
-			dump_list(out, "not_under", m->not_under, m->n_not_under);
+			dump_list(out, "under", m->under, m->n_under, true);
+			dump_list(out, "not_under", m->not_under, m->n_not_under, true);
 			if (m->regex_src) {
 				fputs("          regex: ", out);
 				dump_string(out, m->regex_src);
@@ -808,7 +898,7 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 			}
 			if (m->max_length >= 0)
 				fprintf(out, "          max_length: %lld\n", m->max_length);
-			dump_list(out, "enum", m->enum_values, m->n_enum);
+			dump_list(out, "enum", m->enum_values, m->n_enum, false);
 			if (m->secrets)
 				fputs("          secrets: deny\n", out);
 			if (m->required)
@@ -844,7 +934,7 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 		p->pins_keep_descriptions ? "false" : "true");
 	if (p->pins_store) {
 		fputs("  store: ", out);
-		dump_string(out, p->pins_store);
+		dump_expanded(out, p->pins_store);
 		fputc('\n', out);
 	}
 	fprintf(out, "audit:\n  arguments: %s\n", args[p->audit_arguments]);

@@ -287,7 +287,7 @@ static int kernel_form(const struct pol_path_ctx *c, const char *raw, size_t n, 
 		}
 		*dotdot = true;
 		if (dirty) {
-			if (++calls >= POL_PATH_MAX_RESOLVE)
+			if (++calls > POL_PATH_MAX_RESOLVE)
 				return -ELOOP;
 			if ((r = resolve_once(c, cur, cur)))
 				return r;
@@ -297,7 +297,7 @@ static int kernel_form(const struct pol_path_ctx *c, const char *raw, size_t n, 
 		pop_comp(cur, &o);
 	}
 	if (dirty)
-		return resolve_once(c, cur, out);
+		return ++calls > POL_PATH_MAX_RESOLVE ? -ELOOP : resolve_once(c, cur, out);
 	memcpy(out, cur, o + 1);
 	return 0;
 }
@@ -449,24 +449,27 @@ int pol_path_may_be_under(const struct pol_path_ctx *c, const char *in, size_t l
 	int r = under_begin(c, in, len, dirs, ndirs, true, why, why_size, &w);
 	if (r)
 		return r;
-	for (size_t d = 0; d < ndirs && r == 0; d++) {
+	int found = 0;
+	for (size_t d = 0; d < ndirs; d++) { /* every one: an invalid one is an error */
 		if ((r = dir_forms(c, dirs[d], w->lex, w->res)))
 			break;
-		for (size_t k = 0; k < w->nreadings && r == 0; k++) {
+		for (size_t k = 0; k < w->nreadings && !found; k++) {
 			const struct forms *fs = &w->fs[k];
-			for (size_t i = 0; i < fs->n && r == 0; i++) {
+			for (size_t i = 0; i < fs->n && !found; i++) {
 				if (!path_under(fs->path[i], w->lex) &&
 				    !path_under(fs->path[i], w->res))
 					continue;
 				if (k != READ_SERVER || fs->kind[i] != FORM_LEXICAL)
 					say_why(why, why_size, (enum reading)k, fs->kind[i],
 						fs->path[i]);
-				r = 1;
+				found = 1;
 			}
 		}
 	}
 	free(w);
-	return r;
+	if (r && why && why_size)
+		why[0] = '\0';
+	return r ? r : found;
 }
 
 /* ---- ${...} expansion ------------------------------------------------- */
@@ -666,7 +669,9 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 				k--;
 			while (k > 1 && cur[k - 1] != '/')
 				k--;
-			size_t pk = k > 1 ? k - 1 : 1; /* the prefix, without its '/' */
+			size_t pk = k; /* the prefix, without its trailing slashes */
+			while (pk > 1 && cur[pk - 1] == '/')
+				pk--;
 			char save = cur[pk];
 			cur[pk] = '\0';
 			char *ok = realpath(cur, base);
@@ -691,11 +696,19 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 		if (e && e != ENOENT && e != ENOTDIR)
 			return -e;
 		if (e || !S_ISLNK(sb.st_mode)) {
-			/* Missing (or a file with names after it): append lexically. */
+			/* Missing (or a file with names after it): append lexically.
+			 * A ".." in the rest (from a dangling link's target) may
+			 * lead back to existing names: resolve the result again. */
+			bool dotdot = false;
+			size_t j = k, js, jl;
+			while ((jl = next_comp(cur, strlen(cur), &j, &js)) > 0)
+				dotdot = dotdot || is_dotdot(cur + js, jl);
 			if (join_path(rest, base, cur + k, strlen(cur + k)))
 				return -ENAMETOOLONG;
 			if (normalise(rest, strlen(rest), cur, sizeof(cur)))
 				return -ENAMETOOLONG;
+			if (dotdot)
+				continue;
 			return copy_out(cur, out, size);
 		}
 		/* A dangling symlink: continue with its target. */

@@ -135,6 +135,7 @@ struct buf {
 	bool oom;
 };
 
+/* Append |n| bytes, keeping a NUL after them; on ENOMEM sets |oom|. */
 static void buf_put(struct buf *b, const void *s, size_t n)
 {
 	if (b->oom)
@@ -203,6 +204,7 @@ static int canon_begin(struct canon *c)
 	return 0;
 }
 
+/* Hash the buffered bytes. */
 static void canon_flush(struct canon *c)
 {
 	if (c->n && !c->err && EVP_DigestUpdate(c->md, c->buf, c->n) != 1)
@@ -210,6 +212,7 @@ static void canon_flush(struct canon *c)
 	c->n = 0;
 }
 
+/* Add |n| canonical bytes; sets -E2BIG past POL_PIN_DEF_MAX. */
 static void canon_put(struct canon *c, const void *p, size_t n)
 {
 	if (c->err)
@@ -249,6 +252,7 @@ static int canon_end(struct canon *c, char out[HEX_SIZE])
 	return c->err;
 }
 
+/* A JSON string: only '"', '\' and control characters escaped. */
 static void canon_string(struct canon *c, const char *s, size_t len)
 {
 	canon_put(c, "\"", 1);
@@ -277,6 +281,7 @@ static void canon_string(struct canon *c, const char *s, size_t len)
 	canon_put(c, "\"", 1);
 }
 
+/* A number: integers, and integral reals below 2^53, as integers. */
 static void canon_number(struct canon *c, const json_t *v)
 {
 	char num[40];
@@ -308,6 +313,7 @@ struct kv {
 	const json_t *val;
 };
 
+/* Bytewise key order (a prefix sorts first). */
 static int kv_cmp(const void *a, const void *b)
 {
 	const struct kv *x = a, *y = b;
@@ -319,6 +325,7 @@ static int kv_cmp(const void *a, const void *b)
 
 static void canon_value(struct canon *c, const json_t *v, int depth);
 
+/* An object with its keys sorted; |v|'s keys and values are borrowed. */
 static void canon_object(struct canon *c, const json_t *v, int depth)
 {
 	size_t n = json_object_size(v), i = 0;
@@ -334,7 +341,8 @@ static void canon_object(struct canon *c, const json_t *v, int depth)
 		kv[i].val = json_object_iter_value(it);
 	}
 	n = i;
-	qsort(kv, n, sizeof(*kv), kv_cmp);
+	if (n > 1)
+		qsort(kv, n, sizeof(*kv), kv_cmp);
 	canon_put(c, "{", 1);
 	for (i = 0; i < n && !c->err; i++) {
 		if (i)
@@ -603,6 +611,7 @@ struct tscan {
 	size_t out_len;
 };
 
+/* Keep |n| bytes (counted only, when not writing). */
 static void tscan_emit(struct tscan *t, const void *p, size_t n)
 {
 	if (t->out)
@@ -885,6 +894,7 @@ static const char *tool_name(const json_t *tool, const char **name)
 	return NULL;
 }
 
+/* Call |cb| when set. */
 static void report(pol_pin_cb cb, void *ctx, const char *name, enum pol_pin_change c,
 		   const char *what)
 {
@@ -958,6 +968,7 @@ int pol_pinset_check_tools(struct pol_pinset *set, const json_t *tools, bool rec
 	return 0;
 }
 
+/* qsort/bsearch order of an array of C strings. */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1160,7 +1171,8 @@ static int only_keys(const json_t *obj, const char *const *allowed, const char *
 	return 0;
 }
 
-/* Copy the digest member |key| of |obj| into |out|; |required|. */
+/* Copy the digest member |key| of |obj| into |out|; *present (may be
+ * NULL) says whether it was there.  Returns 0 or -EINVAL with a message. */
 static int get_digest(const json_t *obj, const char *key, bool required, char out[HEX_SIZE],
 		      bool *present, const char *path, char *err, size_t size)
 {
@@ -1176,6 +1188,8 @@ static int get_digest(const json_t *obj, const char *key, bool required, char ou
 	return 0;
 }
 
+/* Copy the RFC 3339 member |key| of |obj| into |out| ("" when absent and
+ * not |required|).  Returns 0 or -EINVAL with a message. */
 static int get_time(const json_t *obj, const char *key, bool required, char out[TIME_SIZE],
 		    const char *path, char *err, size_t size)
 {
@@ -1190,6 +1204,8 @@ static int get_time(const json_t *obj, const char *key, bool required, char out[
 	return 0;
 }
 
+/* Read a "members" object |v| (borrowed; NULL: absent, not known) into
+ * |m|.  Returns 0 or -EINVAL with a message. */
 static int members_from_json(const json_t *v, struct pin_members *m, const char *path, char *err,
 			     size_t size)
 {
@@ -1213,6 +1229,8 @@ static int members_from_json(const json_t *v, struct pin_members *m, const char 
 	return r;
 }
 
+/* Validate the tool entry |v| (borrowed) named |name| and add it to |set|.
+ * Returns 0, -EINVAL with a message, -ENOMEM. */
 static int tool_from_json(struct pol_pinset *set, const char *name, size_t name_len,
 			  const json_t *v, const char *spath, char *err, size_t size)
 {
@@ -1445,6 +1463,7 @@ static void jset(json_t *obj, const char *key, json_t *v, bool *ok)
 		*ok = false;
 }
 
+/* A new reference to the "members" object of |m|, or NULL (ENOMEM). */
 static json_t *members_to_json(const struct pin_members *m)
 {
 	json_t *o = json_object();
@@ -1459,6 +1478,7 @@ static json_t *members_to_json(const struct pin_members *m)
 	return o;
 }
 
+/* A new reference to the store entry of |t|, or NULL (ENOMEM). */
 static json_t *tool_to_json(const struct pin_tool *t)
 {
 	json_t *o = json_object();
@@ -1581,6 +1601,7 @@ static const char *const reference_words[] = {
 static const char *const switch_words[] = {"no", "disable", "enable", "without", "skip",
 					   "use", "allow", "require", NULL};
 
+/* Whether |w| is one of the NULL-terminated |list|. */
 static bool word_in(const char *w, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
@@ -1589,6 +1610,7 @@ static bool word_in(const char *w, const char *const *list)
 	return false;
 }
 
+/* Whether the |n| bytes at |s| end with |suffix|. */
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
 	size_t k = strlen(suffix);
@@ -1629,6 +1651,32 @@ static bool name_sensitive(const char *s, size_t len)
 	return sensitive && !is_switch && !word_in(last, reference_words);
 }
 
+/* Whether the name |s| (|len| bytes) names a reference to something rather
+ * than a value that could be secret: --project-id, --db-path, --base-url.
+ * The entropy rule spares such values (an id is random-looking by design,
+ * and redacting it would give two servers one identity); known token
+ * prefixes are still redacted. */
+static bool name_is_reference(const char *s, size_t len)
+{
+	size_t e = len;
+	while (e > 0 && !is_alnum((unsigned char)s[e - 1]))
+		e--;
+	size_t a = e;
+	while (a > 0 && is_alnum((unsigned char)s[a - 1]) &&
+	       !(is_upper((unsigned char)s[a - 1]) && a > 1 && is_lower((unsigned char)s[a - 2])))
+		a--;
+	if (a > 0 && is_upper((unsigned char)s[a - 1]))
+		a--; /* camelCase: "projectId" -> "Id" */
+	char w[16];
+	size_t n = e - a;
+	if (n == 0 || n >= sizeof(w))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		w[i] = (char)to_lower((unsigned char)s[a + i]);
+	w[n] = '\0';
+	return word_in(w, reference_words);
+}
+
 /* Byte ranges of an argument to replace by "<redacted>". */
 #define MAX_SPANS 64
 struct spans {
@@ -1637,6 +1685,7 @@ struct spans {
 	bool all; /* too many: redact the whole argument */
 };
 
+/* Note bytes [a, b) for redaction. */
 static void span_add(struct spans *sp, size_t a, size_t b)
 {
 	if (b <= a)
@@ -1669,6 +1718,7 @@ static bool prefix_ci(const char *s, size_t n, const char *p)
 	return true;
 }
 
+/* Characters of a variable, flag or parameter name. */
 static bool is_name_char(unsigned char c)
 {
 	return is_alnum(c) || c == '_' || c == '-' || c == '.';
@@ -1719,13 +1769,21 @@ static bool high_entropy(const unsigned char *s, size_t n)
 	return entropy_at_least(s, n, hex ? 3 : 4);
 }
 
-/* Find the credentials in |arg| (|len| bytes). */
-static void find_secrets(const char *arg, size_t len, struct spans *sp)
+/* Find the credentials in |arg| (|len| bytes).  |reference|: the argument
+ * is the value of a flag naming a reference (--project-id X): no entropy
+ * rule. */
+static void find_secrets(const char *arg, size_t len, bool reference, struct spans *sp)
 {
 	const unsigned char *s = (const unsigned char *)arg;
-	size_t start = 0;
+	size_t start = 0, entropy_until = reference ? 0 : len; /* entropy rule before */
 	while (start < len && s[start] == '-')
 		start++;
+	/* --project-id=X: no entropy rule for X either. */
+	size_t eq = start;
+	while (eq < len && is_name_char(s[eq]))
+		eq++;
+	if (eq < len && eq > start && s[eq] == '=' && name_is_reference(arg + start, eq - start))
+		entropy_until = 0;
 	/* NAME=value and NAME: value; a leading one takes the rest. */
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] != '=' && s[i] != ':')
@@ -1788,25 +1846,29 @@ static void find_secrets(const char *arg, size_t len, struct spans *sp)
 			i++;
 			continue;
 		}
-		size_t e = i;
-		while (e < len && is_token_char(s[e]))
+		size_t e = i, last_digit = 0; /* 1 + index of the run's last digit */
+		while (e < len && is_token_char(s[e])) {
+			if (is_digit(s[e]))
+				last_digit = e + 1;
 			e++;
-		for (size_t j = i; j < e; j++) {
+		}
+		/* The first match redacts the rest of the run: linear time. */
+		bool matched = false;
+		for (size_t j = i; j < e && !matched; j++) {
 			if (j > i && is_alnum(s[j - 1]))
 				continue;
 			for (size_t k = 0; k < sizeof(token_prefixes) / sizeof(token_prefixes[0]); k++) {
 				size_t pl = strlen(token_prefixes[k].prefix);
-				if (e - j < pl + token_prefixes[k].min ||
-				    memcmp(s + j, token_prefixes[k].prefix, pl) != 0)
-					continue;
-				bool digit = false;
-				for (size_t m = j + pl; m < e; m++)
-					digit |= is_digit(s[m]);
-				if (digit)
+				if (e - j >= pl + token_prefixes[k].min &&
+				    memcmp(s + j, token_prefixes[k].prefix, pl) == 0 &&
+				    last_digit > j + pl) {
 					span_add(sp, j, e);
+					matched = true;
+					break;
+				}
 			}
 		}
-		if (s[i] == '/' || s[i] == '.') {
+		if (i < entropy_until && (s[i] == '/' || s[i] == '.')) {
 			/* A path: judge each segment. */
 			for (size_t a = i, j = i; j <= e; j++) {
 				if (j < e && s[j] != '/')
@@ -1815,28 +1877,32 @@ static void find_secrets(const char *arg, size_t len, struct spans *sp)
 					span_add(sp, a, j);
 				a = j + 1;
 			}
-		} else if (high_entropy(s + i, e - i)) {
+		} else if (i < entropy_until && high_entropy(s + i, e - i)) {
 			span_add(sp, i, e);
 		}
 		i = e;
 	}
 }
 
+/* qsort order of spans by their start. */
 static int cmp_size(const void *x, const void *y)
 {
 	size_t a = *(const size_t *)x, b = *(const size_t *)y;
 	return a < b ? -1 : a > b;
 }
 
-/* Append |arg| to |out| with its credentials redacted. */
-static void redact_into(struct buf *out, const char *arg, size_t len, bool after_secret_flag)
+/* Append |arg| to |out| with its credentials redacted.  |after_secret|:
+ * the previous argument was a flag such as --token; |after_reference|: a
+ * flag such as --project-id. */
+static void redact_into(struct buf *out, const char *arg, size_t len, bool after_secret,
+			bool after_reference)
 {
-	if (after_secret_flag && arg[0] != '-') {
+	if (after_secret && arg[0] != '-') {
 		buf_str(out, "<redacted>");
 		return;
 	}
 	struct spans sp = {.n = 0};
-	find_secrets(arg, len, &sp);
+	find_secrets(arg, len, after_reference, &sp);
 	if (sp.all) {
 		buf_str(out, "<redacted>");
 		return;
@@ -1873,6 +1939,13 @@ static bool is_secret_flag(const char *arg)
 	while (arg[i] == '-')
 		i++;
 	return arg[i] && name_sensitive(arg + i, strlen(arg + i));
+}
+
+/* Whether |arg| is a flag whose next argument names something: --db-path,
+ * --project-id. */
+static bool is_reference_flag(const char *arg)
+{
+	return arg[0] == '-' && !strchr(arg, '=') && name_is_reference(arg, strlen(arg));
 }
 
 /* Append |w| to the label, single-quoted when the shell would split or
@@ -1929,20 +2002,32 @@ int pol_server_identity(char *const *argv, int argc, const char *name, char *id,
 		base = base && base[1] ? base + 1 : argv[0];
 		buf_put(&words, base, strlen(base) + 1);
 	}
-	bool after_flag = false;
+	bool after_secret = false, after_reference = false;
 	for (int i = 1; i < argc; i++) {
-		redact_into(&words, argv[i], strlen(argv[i]), after_flag);
+		redact_into(&words, argv[i], strlen(argv[i]), after_secret, after_reference);
 		buf_put(&words, "", 1);
-		after_flag = is_secret_flag(argv[i]);
+		after_secret = is_secret_flag(argv[i]);
+		after_reference = is_reference_flag(argv[i]);
 	}
-	for (size_t off = 0; off < words.len && !words.oom;) {
-		size_t n = strlen(words.p + off);
+	int r = 0;
+	for (size_t off = 0; off < words.len && !words.oom && !r;) {
+		size_t n = strlen(words.p + off), clean_len;
+		char *clean = pol_text_sanitize(words.p + off, n, &clean_len);
+		if (!clean) {
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < clean_len; i++)
+			if (clean[i] == '\n' || clean[i] == '\t')
+				clean[i] = ' ';
 		if (off)
 			buf_str(&line, " ");
-		label_word(&line, words.p + off, n);
+		label_word(&line, clean, clean_len);
+		free(clean);
 		off += n + 1;
 	}
-	int r = words.oom || line.oom ? -ENOMEM : 0;
+	if (words.oom || line.oom)
+		r = -ENOMEM;
 	if (!r && name) {
 		memcpy(id, name, strlen(name) + 1);
 	} else if (!r) {
@@ -1960,17 +2045,7 @@ int pol_server_identity(char *const *argv, int argc, const char *name, char *id,
 	}
 	if (!r && label && label_size) {
 		const char *text = argc > 0 ? (line.p ? line.p : "") : name;
-		size_t n;
-		char *clean = pol_text_sanitize(text, strlen(text), &n);
-		if (!clean) {
-			r = -ENOMEM;
-		} else {
-			for (size_t i = 0; i < n; i++)
-				if (clean[i] == '\n' || clean[i] == '\t')
-					clean[i] = ' ';
-			cut_copy(label, label_size, clean, n);
-			free(clean);
-		}
+		cut_copy(label, label_size, text, strlen(text));
 	}
 	free(words.p);
 	free(line.p);

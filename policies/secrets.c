@@ -1,19 +1,17 @@
 /* policies/secrets.c - credential detection and redaction.
  *
- * Two stages.  A pre-filter looks at 64 positions at a time for the places
- * where a trigger ("AKIA", "ghp_", "sk-", "-----BEGIN", "eyJ", ...) can
- * start, testing two or three bytes at fixed distances that each family of
- * triggers shares (the table above candidates_scalar()).  It only rules
- * positions out: every surviving position goes to the matchers for the byte
- * found there (match_at()), which decide exactly, so the pre-filter can
- * never change a result, only its speed.  On clean text it rejects nearly
- * every 64-byte stretch with one branch; with SSE2 that runs at several
- * GB/s.
+ * Two stages.  A pre-filter looks at 64 positions at a time for the few
+ * places where a trigger ("AKIA", "ghp_", "sk-", "-----BEGIN", "eyJ", ...)
+ * can be (the table at "the pre-filter" below).  It only rules positions
+ * out: every position it keeps goes to the matchers for the byte found
+ * there (match_at()), which decide exactly, so the pre-filter can never
+ * change a result, only its speed.  On clean text it rejects nearly every
+ * 64-byte stretch with one branch, at 10 GB/s and more with AVX2.
  *
  * The same matchers serve decoded text (pol_secrets_find) and raw JSON text
- * (pol_secrets_maybe_json).  What differs in raw JSON is said where it
- * matters: struct scan.raw, starts_word(), m_escape() and the two matchers
- * that only look for their trigger there.
+ * (pol_secrets_maybe_json).  In raw JSON they must accept whatever they
+ * would accept once the strings are decoded; how is said where it matters:
+ * struct scan.raw, starts_word(), dchar() and m_escape().
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem(); the build defines it, a hand-built fuzzer may not */
@@ -25,9 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Vector pre-filter: SSE2 is part of x86-64; AVX2 is used when the CPU has
+ * it.  POL_SECRETS_NO_SIMD builds the portable scalar one (which other
+ * architectures get), POL_SECRETS_NO_AVX2 stops at SSE2, and
+ * POL_SECRETS_NO_FILTER turns the pre-filter off: differential tests build
+ * those variants and compare them. */
 #if defined(__SSE2__) && !defined(POL_SECRETS_NO_SIMD)
-#include <emmintrin.h>
+#include <immintrin.h>
 #define USE_SSE2 1
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(POL_SECRETS_NO_AVX2)
+#define USE_AVX2 1
+#endif
 #endif
 
 static const char *const kind_names[POL_SECRET_KIND_COUNT] = {
@@ -126,6 +132,9 @@ struct scan {
 	 * hold a match.  Matchers then accept a little more than they do on
 	 * decoded text, never less. */
 	bool raw;
+	/* The pre-filter chosen for this text, and its tables. */
+	size_t (*skip)(const struct scan *sc, size_t i, uint64_t *bits);
+	const struct nibble_tables *nt;
 };
 
 typedef bool (*char_class)(unsigned c);
@@ -180,6 +189,77 @@ static bool starts_word(const struct scan *sc, size_t p, char_class cls)
 	       (p >= 6 && sc->s[p - 6] == '\\' && sc->s[p - 5] == 'u');
 }
 
+static int hex_value(unsigned c)
+{
+	if (is_digit(c))
+		return (int)(c - '0');
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
+/* A decoded character that is in no class: a \u escape of a non-ASCII
+ * character, or a malformed escape. */
+#define NOT_ASCII 0x100u
+
+/* The character at |q| once decoded; |*next| is where the next one starts.
+ * In decoded text that is simply the byte.  In raw JSON a backslash escape
+ * is decoded (RFC 8259 section 7: \" \\ \/ \b \f \n \r \t \uXXXX), so the
+ * matchers that read on past their trigger (the AWS secret's assignment,
+ * a webhook's path, what follows a PEM header) see what the decoded string
+ * holds.  Past the end: 0, which is in no class. */
+static unsigned dchar(const struct scan *sc, size_t q, size_t *next)
+{
+	unsigned c = at(sc, q);
+	*next = q + 1;
+	if (!sc->raw || c != '\\')
+		return c;
+	unsigned e = at(sc, q + 1);
+	*next = q + 2;
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/':
+		return e;
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	case 'u': {
+		unsigned v = 0;
+		for (size_t i = 2; i < 6; i++) {
+			int d = hex_value(at(sc, q + i));
+			if (d < 0)
+				return NOT_ASCII;
+			v = v * 16 + (unsigned)d;
+		}
+		*next = q + 6;
+		return v < 0x80 ? v : NOT_ASCII;
+	}
+	default:
+		return NOT_ASCII;
+	}
+}
+
+/* Read the decoded characters of |lit| at |*q|; on success move |*q| past
+ * them. */
+static bool take(const struct scan *sc, size_t *q, const char *lit)
+{
+	size_t p = *q, next;
+	for (; *lit; lit++, p = next)
+		if (dchar(sc, p, &next) != (unsigned char)*lit)
+			return false;
+	*q = p;
+	return true;
+}
+
 static bool found(struct pol_secret_match *m, size_t off, size_t len, enum pol_secret_kind kind)
 {
 	m->off = off;
@@ -190,8 +270,8 @@ static bool found(struct pol_secret_match *m, size_t off, size_t len, enum pol_s
 
 /* ---- matchers ------------------------------------------------------------
  *
- * Each takes a position where the pre-filter saw the start of its trigger,
- * and returns true with |m| filled when a credential starts there.  Runs of
+ * Each takes the position where its trigger would start, and returns true
+ * with |m| filled when a credential is there.  Runs of
  * body characters are capped, which keeps every matcher's work bounded and
  * the whole scan linear: a run only passes the start-of-word test at its
  * first byte, so no run is walked twice by the same matcher.
@@ -212,8 +292,8 @@ static bool m_aws_key_id(const struct scan *sc, size_t p, struct pol_secret_matc
 	bool prefix = false;
 	for (size_t i = 0; i < sizeof(prefixes) - 1 && !prefix; i += 4)
 		prefix = has(sc, p, prefixes + i, 4);
-	if (!prefix || run(sc, p + 4, is_upper_alnum, 16) < 16 || is_alnum(at(sc, p + 20)) ||
-	    !starts_word(sc, p, is_alnum))
+	if (!prefix || !starts_word(sc, p, is_alnum) || run(sc, p + 4, is_upper_alnum, 16) < 16 ||
+	    is_alnum(at(sc, p + 20)))
 		return false;
 	return found(m, p, 20, POL_SECRET_AWS_ACCESS_KEY_ID);
 }
@@ -223,8 +303,8 @@ static bool m_aws_key_id(const struct scan *sc, size_t p, struct pol_secret_matc
  * AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe). */
 static bool m_google_api_key(const struct scan *sc, size_t p, struct pol_secret_match *m)
 {
-	if (!has(sc, p, "AIza", 4) || run(sc, p + 4, is_b64url, 35) != 35 ||
-	    !starts_word(sc, p, is_b64url))
+	if (!has(sc, p, "AIza", 4) || !starts_word(sc, p, is_b64url) ||
+	    run(sc, p + 4, is_b64url, 35) != 35)
 		return false;
 	return found(m, p, 39, POL_SECRET_GOOGLE_API_KEY);
 }
@@ -237,17 +317,36 @@ static bool m_google_api_key(const struct scan *sc, size_t p, struct pol_secret_
  * AWS_SECRET_ACCESS_KEY, SecretAccessKey, secret-access-key), an optional
  * closing quote, then ':', '=', ':=' or '=>' between optional blanks, an
  * optional opening quote, and the value, not followed by another base64
- * character or '='.  The match is the value alone, so a redaction keeps
- * the name: "aws_secret_access_key = [REDACTED:aws_secret_access_key]".
+ * character or '='.  A quote may be backslash-escaped once (JSON inside a
+ * string).  The match is the value alone, so a redaction keeps the name:
+ * "aws_secret_access_key = [REDACTED:aws_secret_access_key]".
  *
- * |p| is at the 's' of "secret".  In raw JSON the name is enough: what
- * lies between it and the value ("\": \"") and the value itself ("\/")
- * may be escaped. */
+ * |p| is at the 's' of "secret". */
+static void skip_quote(const struct scan *sc, size_t *q)
+{
+	size_t next, next2;
+	unsigned c = dchar(sc, *q, &next);
+	if (c == '\\') {
+		c = dchar(sc, next, &next2);
+		if (c == '"' || c == '\'')
+			*q = next2;
+	} else if (c == '"' || c == '\'' || c == '`') {
+		*q = next;
+	}
+}
+
+static void skip_blanks(const struct scan *sc, size_t *q)
+{
+	size_t next;
+	for (size_t n = 0; n < 16 && is_hspace(dchar(sc, *q, &next)); n++)
+		*q = next;
+}
+
 static bool m_aws_secret(const struct scan *sc, size_t p, struct pol_secret_match *m)
 {
 	if (!has_ci(sc, p, "secret", 6))
 		return false;
-	size_t q = p + 6;
+	size_t q = p + 6, next;
 	unsigned c = at(sc, q);
 	if (c == '_' || c == '-' || c == ' ')
 		q++;
@@ -260,32 +359,25 @@ static bool m_aws_secret(const struct scan *sc, size_t p, struct pol_secret_matc
 	if (!has_ci(sc, q, "key", 3))
 		return false;
 	q += 3;
-	if (sc->raw)
-		return found(m, p, q - p, POL_SECRET_AWS_SECRET_ACCESS_KEY);
-	/* A closing quote, possibly escaped once (JSON inside a string). */
-	if (at(sc, q) == '\\' && at(sc, q + 1) == '"')
-		q++;
-	c = at(sc, q);
-	if (c == '"' || c == '\'' || c == '`')
-		q++;
-	for (size_t n = 0; n < 16 && is_hspace(at(sc, q)); n++)
-		q++;
-	c = at(sc, q);
+	skip_quote(sc, &q);
+	skip_blanks(sc, &q);
+	c = dchar(sc, q, &next);
 	if (c != ':' && c != '=')
 		return false;
-	q++;
-	if ((c == ':' && at(sc, q) == '=') || (c == '=' && at(sc, q) == '>'))
-		q++;
-	for (size_t n = 0; n < 16 && is_hspace(at(sc, q)); n++)
-		q++;
-	if (at(sc, q) == '\\' && at(sc, q + 1) == '"')
-		q++;
-	c = at(sc, q);
-	if (c == '"' || c == '\'' || c == '`')
-		q++;
-	if (run(sc, q, is_b64, 40) != 40 || at(sc, q + 40) == '=')
+	q = next;
+	unsigned c2 = dchar(sc, q, &next);
+	if ((c == ':' && c2 == '=') || (c == '=' && c2 == '>'))
+		q = next;
+	skip_blanks(sc, &q);
+	skip_quote(sc, &q);
+	size_t value = q;
+	for (size_t n = 0; n < 40; n++, q = next)
+		if (!is_b64(dchar(sc, q, &next)))
+			return false;
+	c = dchar(sc, q, &next);
+	if (is_b64(c) || c == '=')
 		return false;
-	return found(m, q, 40, POL_SECRET_AWS_SECRET_ACCESS_KEY);
+	return found(m, value, q - value, POL_SECRET_AWS_SECRET_ACCESS_KEY);
 }
 
 /* GitHub tokens.  GitHub Docs, "About authentication to GitHub", GitHub's
@@ -297,22 +389,28 @@ static bool m_aws_secret(const struct scan *sc, size_t p, struct pol_secret_matc
  * 82 characters of [A-Za-z0-9_].  Tokens may grow (GitHub tells clients to
  * allow 255 characters), so longer runs match too.  The checksum is not
  * verified: redacting a mistyped token is the right outcome. */
-static bool m_github(const struct scan *sc, size_t p, struct pol_secret_match *m)
+static bool github_body(const struct scan *sc, size_t p, size_t body, size_t min,
+			char_class cls, struct pol_secret_match *m)
 {
-	size_t body, min;
-	char_class cls;
-	if (has(sc, p, "github_pat_", 11)) {
-		body = 11, min = 82, cls = is_word;
-	} else if (has(sc, p, "gh", 2) && at(sc, p + 3) == '_' && at(sc, p + 2) != 0 &&
-		   strchr("pousr", (int)at(sc, p + 2))) {
-		body = 4, min = 36, cls = is_alnum;
-	} else {
+	if (!starts_word(sc, p, is_word))
 		return false;
-	}
 	size_t n = run(sc, p + body, cls, MAX_TOKEN);
-	if (n < min || n > MAX_TOKEN || is_word(at(sc, p + body + n)) || !starts_word(sc, p, is_word))
+	if (n < min || n > MAX_TOKEN || is_word(at(sc, p + body + n)))
 		return false;
 	return found(m, p, body + n, POL_SECRET_GITHUB_TOKEN);
+}
+
+static bool m_github(const struct scan *sc, size_t p, struct pol_secret_match *m)
+{
+	unsigned t = at(sc, p + 2);
+	if (!has(sc, p, "gh", 2) || !t || !strchr("pousr", (int)t) || at(sc, p + 3) != '_')
+		return false;
+	return github_body(sc, p, 4, 36, is_alnum, m);
+}
+
+static bool m_github_pat(const struct scan *sc, size_t p, struct pol_secret_match *m)
+{
+	return has(sc, p, "github_pat_", 11) && github_body(sc, p, 11, 82, is_word, m);
 }
 
 /* True when the |n| bytes at |p| hold an upper-case letter, a lower-case
@@ -408,53 +506,77 @@ static bool m_slack_token(const struct scan *sc, size_t p, struct pol_secret_mat
  * three, then a path of [A-Za-z0-9_/] with at least two more '/' whose last
  * segment has at least 16 characters.  The match takes in a "https://" or
  * "http://" just before, unless an earlier match ends after its start
- * (|floor|).
- *
- * In raw JSON "hooks.slack.com" is enough: the '/' may be escaped. */
+ * (|floor|). */
 static bool m_slack_webhook(const struct scan *sc, size_t p, size_t floor,
 			    struct pol_secret_match *m)
 {
 	if (!has(sc, p, "hooks.slack.com", 15) || !starts_word(sc, p, is_alnum))
 		return false;
-	if (sc->raw)
-		return found(m, p, 15, POL_SECRET_SLACK_WEBHOOK_URL);
-	size_t q = p + 15;
-	if (has(sc, q, "/services/", 10))
-		q += 10;
-	else if (has(sc, q, "/workflows/", 11))
-		q += 11;
-	else if (has(sc, q, "/triggers/", 10))
-		q += 10;
-	else
+	size_t q = p + 15, next;
+	if (!take(sc, &q, "/services/") && !take(sc, &q, "/workflows/") &&
+	    !take(sc, &q, "/triggers/"))
 		return false;
-	size_t n = run(sc, q, is_webhook_path_char, MAX_TOKEN);
-	if (n > MAX_TOKEN)
-		return false;
-	size_t slashes = 0, last = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (sc->s[q + i] == '/')
-			slashes++, last = i + 1;
+	size_t n = 0, slashes = 0, segment = 0;
+	for (unsigned c; is_webhook_path_char(c = dchar(sc, q, &next)); q = next) {
+		if (++n > MAX_TOKEN)
+			return false;
+		if (c == '/')
+			slashes++, segment = 0;
+		else
+			segment++;
 	}
-	if (slashes < 2 || n - last < 16)
+	if (slashes < 2 || segment < 16)
 		return false;
 	size_t start = p;
 	if (p >= floor + 8 && has(sc, p - 8, "https://", 8))
 		start = p - 8;
 	else if (p >= floor + 7 && has(sc, p - 7, "http://", 7))
 		start = p - 7;
-	return found(m, start, q + n - start, POL_SECRET_SLACK_WEBHOOK_URL);
+	return found(m, start, q - start, POL_SECRET_SLACK_WEBHOOK_URL);
 }
 
-/* PEM private keys.  RFC 7468 section 2: "-----BEGIN " label "-----",
- * base64 lines, "-----END " label "-----"; the private-key labels are
- * "PRIVATE KEY" (PKCS #8, section 10), "ENCRYPTED PRIVATE KEY" (section
- * 11) and the older "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE
- * KEY", "OPENSSH PRIVATE KEY"; OpenPGP armor (RFC 4880 section 6.2) writes
- * "PGP PRIVATE KEY BLOCK".  Accepted: a label of upper-case letters, digits
- * and spaces ending in "PRIVATE KEY" or "PRIVATE KEY BLOCK".  The match
- * runs through the END line with the same label, or to the end of the text
- * when there is none (a truncated key is still a key). */
+/* PEM private keys.  RFC 7468 section 2: "-----BEGIN " label "-----", an
+ * end of line, base64 lines, "-----END " label "-----"; the private-key
+ * labels are "PRIVATE KEY" (PKCS #8, section 10), "ENCRYPTED PRIVATE KEY"
+ * (section 11) and the older "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA
+ * PRIVATE KEY", "OPENSSH PRIVATE KEY"; OpenPGP armor (RFC 4880 section 6.2)
+ * writes "PGP PRIVATE KEY BLOCK".  Accepted: a label of upper-case letters,
+ * digits and spaces ending in "PRIVATE KEY" or "PRIVATE KEY BLOCK", then
+ * key material: after blanks and line ends (real ones, or "\n" written out
+ * as in a string literal), a base64 character when there was a line end
+ * (a body line, or a header such as "Proc-Type:" or "Version:"), or 16 of
+ * them when there was none (a key flattened onto one line).  Source code
+ * and prose that only name the header ("-----BEGIN PRIVATE KEY-----")
+ * then do not match.  The match runs through the END line with the same
+ * label, or to the end of the text when there is none (a truncated key is
+ * still a key). */
 #define PEM_LABEL_MAX 64
+
+static bool pem_material_follows(const struct scan *sc, size_t q)
+{
+	bool eol = false;
+	size_t next, next2;
+	for (size_t n = 0; n < 64; n++) {
+		unsigned c = dchar(sc, q, &next);
+		if (c == '\\') {
+			c = dchar(sc, next, &next2);
+			if (c != 'n' && c != 'r')
+				return false;
+			next = next2;
+			eol = true;
+		} else if (c == '\n' || c == '\r') {
+			eol = true;
+		} else if (!is_hspace(c)) {
+			break;
+		}
+		q = next;
+	}
+	size_t need = eol ? 1 : 16;
+	for (size_t n = 0; n < need; n++, q = next)
+		if (!is_b64(dchar(sc, q, &next)))
+			return false;
+	return true;
+}
 
 static bool m_pem(const struct scan *sc, size_t p, struct pol_secret_match *m)
 {
@@ -468,9 +590,9 @@ static bool m_pem(const struct scan *sc, size_t p, struct pol_secret_match *m)
 	const unsigned char *l = sc->s + lab;
 	bool key = (n >= 11 && memcmp(l + n - 11, "PRIVATE KEY", 11) == 0) ||
 		   (n >= 17 && memcmp(l + n - 17, "PRIVATE KEY BLOCK", 17) == 0);
-	if (!key)
-		return false;
 	size_t q = lab + n + 5;
+	if (!key || !pem_material_follows(sc, q))
+		return false;
 	while (q < sc->len) {
 		const unsigned char *e = memmem(sc->s + q, sc->len - q, "-----END ", 9);
 		if (!e)
@@ -513,41 +635,37 @@ static bool m_jwt(const struct scan *sc, size_t p, struct pol_secret_match *m)
 	return found(m, p, q + s - p, POL_SECRET_JWT);
 }
 
-static int hex_value(unsigned c)
-{
-	if (is_digit(c))
-		return (int)(c - '0');
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	return -1;
-}
-
-/* Raw JSON only: a \u escape.  One that decodes to a printable ASCII
- * character could spell part of a credential or its trigger
- * ("\u0041KIA..."), so it counts as a match; so does a malformed one.  One
- * that decodes to a control character or to anything beyond ASCII (either
- * half of a surrogate pair included) cannot: those characters are in no
- * matcher's class, and starts_word() lets a credential begin right after
- * them. */
+/* Raw JSON only: a \u escape of a printable ASCII character (\u0020 to
+ * \u007e: always "\u00" and a digit 2 to 7), which could spell part of a
+ * credential or of its trigger ("\u0041KIA...").  It counts as a match, as
+ * does one that is malformed after "\u00" and a digit 2 to 7.  An escape of a
+ * control character or of anything beyond ASCII (either half of a
+ * surrogate pair included) cannot spell anything: those characters are in
+ * no matcher's class, and starts_word() lets a credential begin right after
+ * one.  A backslash that is itself escaped ("\\u0041" is a backslash and
+ * "u0041") starts no escape; after a run of more than 64 backslashes the
+ * count is not worth making and the escape is assumed. */
 static bool m_escape(const struct scan *sc, size_t p, struct pol_secret_match *m)
 {
-	if (!sc->raw || at(sc, p + 1) != 'u')
+	unsigned hi = at(sc, p + 4);
+	if (!sc->raw || at(sc, p) != '\\' || at(sc, p + 1) != 'u' || at(sc, p + 2) != '0' ||
+	    at(sc, p + 3) != '0' || hi < '2' || hi > '7')
 		return false;
-	unsigned v = 0;
-	for (size_t i = 2; i < 6; i++) {
-		int d = hex_value(at(sc, p + i));
-		if (d < 0)
-			return found(m, p, 2, POL_SECRET_KIND_COUNT);
-		v = v * 16 + (unsigned)d;
-	}
-	if (v < 0x20 || v > 0x7e)
+	size_t k = 0;
+	while (k < p && k <= 64 && sc->s[p - 1 - k] == '\\')
+		k++;
+	if (k % 2 == 1 && k <= 64)
+		return false;
+	int d = hex_value(at(sc, p + 5));
+	if (d >= 0 && (hi - '0') * 16 + (unsigned)d == 0x7f)
 		return false;
 	return found(m, p, 6, POL_SECRET_KIND_COUNT);
 }
 
-/* Try every matcher whose trigger starts with the byte at |p|.  |floor| is
- * where the search started (the end of the previous match). */
+/* Try the matchers whose trigger has the byte at |p| at its candidate
+ * position (the table below), each at the start that implies.  |floor| is
+ * where the search started (the end of the previous match); no trigger
+ * may start before it. */
 static bool match_at(const struct scan *sc, size_t p, size_t floor, struct pol_secret_match *m)
 {
 	switch (sc->s[p]) {
@@ -555,22 +673,25 @@ static bool match_at(const struct scan *sc, size_t p, size_t floor, struct pol_s
 		return m_aws_key_id(sc, p, m) || m_google_api_key(sc, p, m);
 	case 'g':
 		return m_github(sc, p, m);
+	case 'p':
+		return p >= floor + 7 && m_github_pat(sc, p - 7, m);
 	case 's':
-		return m_sk_dash(sc, p, m) || m_stripe(sc, p, m) || m_aws_secret(sc, p, m);
-	case 'S':
-		return m_aws_secret(sc, p, m);
+		return m_sk_dash(sc, p, m) || m_stripe(sc, p, m);
 	case 'r':
 		return m_stripe(sc, p, m);
 	case 'x':
 		return m_slack_token(sc, p, m);
-	case 'h':
-		return m_slack_webhook(sc, p, floor, m);
+	case 'k':
+		return p >= floor + 10 && m_slack_webhook(sc, p - 10, floor, m);
 	case '-':
-		return m_pem(sc, p, m);
+		return p >= floor + 2 && m_pem(sc, p - 2, m);
 	case 'e':
 		return m_jwt(sc, p, m);
-	case '\\':
-		return m_escape(sc, p, m);
+	case 't':
+	case 'T':
+		return p >= floor + 5 && m_aws_secret(sc, p - 5, m);
+	case 'u':
+		return p >= floor + 1 && m_escape(sc, p - 1, m);
 	default:
 		return false;
 	}
@@ -578,103 +699,310 @@ static bool match_at(const struct scan *sc, size_t p, size_t floor, struct pol_s
 
 /* ---- the pre-filter -------------------------------------------------------
  *
- * A position p is a candidate when the bytes at p..p+6 pass one of these
- * tests (c|0x20 folds ASCII case).  Each test holds for every trigger of
- * its family; the matchers check the rest.
+ * A candidate is a position where the matchers are worth trying.  For most
+ * triggers it is the first byte; for those whose first bytes are common
+ * ("github", "hooks", "secret", "-----", "\u00e9") it is a rarer spot
+ * further in, and match_at() goes back by a fixed distance:
  *
- *   [0]=='A' && [3]|0x20=='a'                 AKIA ASIA ABIA ACCA, AIza
- *   [0]=='g' && ([3]=='_' || [6]=='_')        ghp_ gho_ ghu_ ghs_ ghr_, github_pat_
- *   [0]&0xfe=='r' && [1]=='k' && [2] in "-_"  sk-, sk_live_, rk_live_
- *   [0]=='x' && [1]=='o' && [2]=='x'          xoxb- xoxp- ...
- *   [0]=='h' && [1]=='o' && [5]=='.'          hooks.slack.com
- *   [0]=='-' && [5]=='B'                      -----BEGIN
- *   [1]=='y' && [2]=='J'                      eyJ
- *   [0]=='\\' && [1]=='u'                     \u escapes (raw JSON)
- *   [1..3]|0x20 == "ecr"                      secret (access key), any case
+ *   trigger              candidate at      tests at the candidate
+ *   AKIA ASIA ABIA ACCA  'A'               A [KSBC] [IC] A
+ *   AIza                 'A'               A I z a
+ *   ghp_ gho_ ...        'g'               g h [pousr] _
+ *   github_pat_          'p' (+7)          p a t _
+ *   sk- sk-proj- sk-ant- 's'               s k - .
+ *   sk_live_ rk_live_    's', 'r'          [sr] k _ l
+ *   xoxb- xoxp- ...      'x'               x o x [bpars]
+ *   hooks.slack.com      'k' (+10)         k . c o
+ *   -----BEGIN           '-' (+2)          - - - B
+ *   eyJ                  'e'               e y J .
+ *   secret_access (etc.) 't' 'T' (+5)      [tT] [_- aA] [aAcC] [cC]
+ *   \u0020..\u007f       'u' (+1)          u 0 0 [2-7]   (raw JSON only)
  *
- * Every test reads only bytes of its trigger, so a trigger that ends before
- * the end of the text is never missed at the tail, where the bytes past the
- * end read as 0.
+ * Going back is safe because no other trigger can start in the bytes
+ * skipped ("ithub_", "ooks.slack", "--", "ecre", "\"), so visiting a match
+ * at its candidate finds what visiting it at its start would.
+ *
+ * Three implementations mark candidates; each marks at least the positions
+ * where the tests above pass, and the matchers then decide, so the choice
+ * cannot change a result, only its speed:
+ *
+ * - candidate(): looser scalar tests (other architectures, and the last
+ *   stretch of every text);
+ * - the same tests with SSE2 compares, 16 positions at a time (short texts,
+ *   and processors without AVX2);
+ * - for texts of TEDDY_MIN bytes or more on processors with AVX2, the tests
+ *   of the table themselves as a nibble-table filter (the "Teddy" technique
+ *   of Intel's Hyperscan): each of 8 buckets allows a set of bytes at each
+ *   of the positions p..p+3; a byte's membership is looked up by its low
+ *   and high nibble in two 16-entry tables with vpshufb (which widens a set
+ *   to the product of its nibbles), and the buckets' bits are ANDed over
+ *   the four positions.  32 positions cost about 30 instructions.
+ *
+ * The scan reads 64 positions (67 bytes) at a time and rejects the whole
+ * stretch with one branch when none is a candidate.  All tests read only
+ * bytes of their trigger, so a trigger that ends before the end of the text
+ * is never missed at the tail, where the bytes past the end read as 0.
  */
-#define LOOKAHEAD 6
+#define LOOKAHEAD 3
 
+/* The scalar tests (c|0x20 folds ASCII case); looser than the table. */
 static inline bool candidate(const unsigned char *q)
 {
-	unsigned l1 = q[1] | 0x20u, l2 = q[2] | 0x20u, l3 = q[3] | 0x20u;
-	return (q[0] == 'A' && l3 == 'a') || (q[0] == 'g' && (q[3] == '_' || q[6] == '_')) ||
+	unsigned l0 = q[0] | 0x20u, l2 = q[2] | 0x20u, l3 = q[3] | 0x20u;
+	return (q[0] == 'A' && l3 == 'a') || (q[0] == 'k' && q[1] == '.') ||
+	       (q[0] == 'u' && q[1] == '0' && q[2] == '0') ||
+	       ((q[0] == 'g' || q[0] == 'p') && q[3] == '_') ||
+	       (q[0] == 'x' && q[1] == 'o' && q[2] == 'x') || (q[0] == '-' && q[3] == 'B') ||
 	       ((q[0] & 0xfe) == 'r' && q[1] == 'k' && (q[2] == '-' || q[2] == '_')) ||
-	       (q[0] == 'x' && q[1] == 'o' && q[2] == 'x') ||
-	       (q[0] == 'h' && q[1] == 'o' && q[5] == '.') || (q[0] == '-' && q[5] == 'B') ||
-	       (q[1] == 'y' && q[2] == 'J') || (q[0] == '\\' && q[1] == 'u') ||
-	       (l1 == 'e' && l2 == 'c' && l3 == 'r');
+	       (q[1] == 'y' && q[2] == 'J') || (l0 == 't' && l3 == 'c' && (l2 == 'a' || l2 == 'c'));
 }
 
-#ifdef USE_SSE2
-/* candidate() for the 16 positions at |q|, as a bit mask; reads q[0..21]. */
-static inline unsigned candidates16(const unsigned char *q)
+/* The candidates among the 64 positions at |q|, which must have 67 bytes. */
+static uint64_t candidates64_scalar(const unsigned char *q)
 {
-#define LD(k) _mm_loadu_si128((const __m128i *)(const void *)(q + (k)))
+	uint64_t r = 0;
+	for (unsigned k = 0; k < 64; k++)
+		r |= (uint64_t)candidate(q + k) << k;
+	return r;
+}
+
+/* The skip functions find the first stretch of 64 positions from |i| that
+ * holds a candidate: they return its start and set |*bits| (bit k for
+ * position start + k; none at or past the end), or return a value >= the
+ * length when there is none.  DEFINE_SKIP wraps a 64-position test |block|
+ * (called as block(q, nt)): whole stretches in place, the last one from a
+ * zero-padded copy with the scalar tests (so that any text ending in a
+ * credential also checks the vector tests against them). */
+#define DEFINE_SKIP(name, attr, block)                                                       \
+	attr static size_t name(const struct scan *sc, size_t i, uint64_t *bits)             \
+	{                                                                                    \
+		for (; i < sc->len && sc->len - i >= 64 + LOOKAHEAD; i += 64) {              \
+			uint64_t r = block(sc->s + i, sc->nt);                               \
+			if (r) {                                                             \
+				*bits = r;                                                   \
+				return i;                                                    \
+			}                                                                    \
+		}                                                                            \
+		if (i >= sc->len)                                                            \
+			return i;                                                            \
+		unsigned char pad[64 + 16] = {0};                                            \
+		size_t left = sc->len - i;                                                   \
+		memcpy(pad, sc->s + i, left);                                                \
+		uint64_t r = candidates64_scalar(pad);                                       \
+		*bits = left < 64 ? r & (((uint64_t)1 << left) - 1) : r;                     \
+		return i;                                                                    \
+	}
+
+/* Nibble tables: bucket bit b of lo[k][c & 15] & hi[k][c >> 4] is set when
+ * bucket b allows byte c at position p + k. */
+struct nibble_tables {
+	uint8_t lo[4][16], hi[4][16];
+};
+
+/* Texts shorter than this are not worth building the tables for. */
+#define TEDDY_MIN 4096
+
+#if defined(POL_SECRETS_NO_FILTER)
+/* Differential testing: every position is a candidate, so the matchers
+ * alone decide, as if there were no pre-filter. */
+static size_t skip_all(const struct scan *sc, size_t i, uint64_t *bits)
+{
+	(void)candidates64_scalar; /* still compiled, not used */
+	size_t left = sc->len - i;
+	*bits = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
+	return i;
+}
+
+static void choose_filter(struct scan *sc, struct nibble_tables *nt)
+{
+	(void)nt;
+	sc->skip = skip_all;
+}
+#elif defined(USE_SSE2)
+/* The vector code is only fast when it is one loop without calls. */
+#define INLINE __attribute__((always_inline))
+
 #define EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
 #define AND _mm_and_si128
 #define OR _mm_or_si128
+
+/* candidate() for the 16 positions at |q|: 0xff in the byte of each. */
+INLINE static inline __m128i tests_sse2(const unsigned char *q)
+{
+#define LD(k) _mm_loadu_si128((const __m128i *)(const void *)(q + (k)))
 	const __m128i fold = _mm_set1_epi8(0x20);
-	__m128i b0 = LD(0), b1 = LD(1), b2 = LD(2), b3 = LD(3), b5 = LD(5), b6 = LD(6);
-	__m128i l1 = OR(b1, fold), l2 = OR(b2, fold), l3 = OR(b3, fold);
+	__m128i b0 = LD(0), b1 = LD(1), b2 = LD(2), b3 = LD(3);
+#undef LD
+	__m128i l0 = OR(b0, fold), l2 = OR(b2, fold), l3 = OR(b3, fold);
 	__m128i r = AND(EQ(b0, 'A'), EQ(l3, 'a'));
-	r = OR(r, AND(EQ(b0, 'g'), OR(EQ(b3, '_'), EQ(b6, '_'))));
+	r = OR(r, AND(EQ(b0, 'k'), EQ(b1, '.')));
+	r = OR(r, AND(EQ(b0, 'u'), AND(EQ(b1, '0'), EQ(b2, '0'))));
+	r = OR(r, AND(OR(EQ(b0, 'g'), EQ(b0, 'p')), EQ(b3, '_')));
+	r = OR(r, AND(EQ(b0, 'x'), AND(EQ(b1, 'o'), EQ(b2, 'x'))));
+	r = OR(r, AND(EQ(b0, '-'), EQ(b3, 'B')));
 	r = OR(r, AND(AND(EQ(AND(b0, _mm_set1_epi8((char)0xfe)), 'r'), EQ(b1, 'k')),
 		      OR(EQ(b2, '-'), EQ(b2, '_'))));
-	r = OR(r, AND(EQ(b1, 'o'), OR(AND(EQ(b0, 'x'), EQ(b2, 'x')), AND(EQ(b0, 'h'), EQ(b5, '.')))));
-	r = OR(r, AND(EQ(b0, '-'), EQ(b5, 'B')));
 	r = OR(r, AND(EQ(b1, 'y'), EQ(b2, 'J')));
-	r = OR(r, AND(EQ(b0, '\\'), EQ(b1, 'u')));
-	r = OR(r, AND(AND(EQ(l1, 'e'), EQ(l2, 'c')), EQ(l3, 'r')));
-	return (unsigned)_mm_movemask_epi8(r);
-#undef LD
+	r = OR(r, AND(AND(EQ(l0, 't'), EQ(l3, 'c')), OR(EQ(l2, 'a'), EQ(l2, 'c'))));
+	return r;
+}
 #undef EQ
 #undef AND
 #undef OR
-}
-#else
-static inline unsigned candidates16(const unsigned char *q)
+
+INLINE static inline uint64_t candidates64_sse2(const unsigned char *q,
+						const struct nibble_tables *nt)
 {
-	unsigned r = 0;
-	for (unsigned i = 0; i < 16; i++)
-		r |= (unsigned)candidate(q + i) << i;
-	return r;
+	(void)nt;
+	__m128i a = tests_sse2(q), b = tests_sse2(q + 16), c = tests_sse2(q + 32),
+		d = tests_sse2(q + 48);
+	if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+		return 0;
+	return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
+	       (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
+}
+DEFINE_SKIP(skip_sse2, , candidates64_sse2)
+
+#ifdef USE_AVX2
+/* The table above, as nibble-table buckets: for each trigger, its bucket and
+ * the bytes allowed at p, p+1, p+2, p+3 (NULL: any).  Triggers share a
+ * bucket in the pairs whose products (and nibble widening) let the fewest
+ * other strings through, measured on English, source code, JSON records and
+ * base64: "kKIo", "ghat", "x-xB" and the like, all rare. */
+static const struct {
+	unsigned bucket;
+	const char *at[4];
+} fingerprints[] = {
+	{0, {"A", "KSBC", "IC", "A"}},	    /* AKIA ASIA ABIA ACCA */
+	{0, {"k", ".", "c", "o"}},	    /* hooks.slack.com */
+	{1, {"A", "I", "z", "a"}},	    /* AIza */
+	{1, {"u", "0", "0", "234567"}},	    /* \u0020..\u007f */
+	{2, {"g", "h", "pousr", "_"}},	    /* ghp_ gho_ ghu_ ghs_ ghr_ */
+	{2, {"p", "a", "t", "_"}},	    /* github_pat_ */
+	{3, {"x", "o", "x", "bpars"}},	    /* xoxb- xoxp- xoxa- xoxr- xoxs- */
+	{3, {"-", "-", "-", "B"}},	    /* -----BEGIN */
+	{4, {"s", "k", "-", NULL}},	    /* sk-... */
+	{5, {"sr", "k", "_", "l"}},	    /* sk_live_ rk_live_ */
+	{6, {"e", "y", "J", NULL}},	    /* eyJ */
+	{7, {"tT", "_- aA", "aAcC", "cC"}}, /* secret_access, SecretAccess, ... */
+};
+
+static void build_tables(struct nibble_tables *nt)
+{
+	memset(nt, 0, sizeof(*nt));
+	for (size_t f = 0; f < sizeof(fingerprints) / sizeof(fingerprints[0]); f++) {
+		unsigned b = fingerprints[f].bucket;
+		for (unsigned k = 0; k < 4; k++) {
+			const char *set = fingerprints[f].at[k];
+			if (!set) {
+				for (unsigned n = 0; n < 16; n++) {
+					nt->lo[k][n] |= (uint8_t)(1u << b);
+					nt->hi[k][n] |= (uint8_t)(1u << b);
+				}
+				continue;
+			}
+			for (; *set; set++) {
+				unsigned char c = (unsigned char)*set;
+				nt->lo[k][c & 15] |= (uint8_t)(1u << b);
+				nt->hi[k][c >> 4] |= (uint8_t)(1u << b);
+			}
+		}
+	}
+}
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* The tables of one position, in both 128-bit lanes (vpshufb looks up
+ * within each lane). */
+struct teddy_pos {
+	__m256i lo, hi;
+};
+
+/* The bucket bits that the bytes at |q| allow at position k, for 32
+ * positions. */
+AVX2 INLINE static inline __m256i teddy_step(const unsigned char *q, struct teddy_pos t)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+	__m256i l = _mm256_shuffle_epi8(t.lo, _mm256_and_si256(v, nib));
+	__m256i h = _mm256_shuffle_epi8(t.hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+	return _mm256_and_si256(l, h);
+}
+
+/* The bucket bits of the 32 positions at |q|, one byte each: nonzero at a
+ * candidate. */
+AVX2 INLINE static inline __m256i teddy32(const unsigned char *q, struct teddy_pos t0,
+					  struct teddy_pos t1, struct teddy_pos t2,
+					  struct teddy_pos t3)
+{
+	return _mm256_and_si256(_mm256_and_si256(teddy_step(q, t0), teddy_step(q + 1, t1)),
+				_mm256_and_si256(teddy_step(q + 2, t2), teddy_step(q + 3, t3)));
+}
+
+AVX2 static struct teddy_pos teddy_pos(const struct nibble_tables *nt, unsigned k)
+{
+	return (struct teddy_pos){
+		_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)nt->lo[k])),
+		_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)nt->hi[k])),
+	};
+}
+
+AVX2 static size_t skip_teddy(const struct scan *sc, size_t i, uint64_t *bits)
+{
+	struct teddy_pos t0 = teddy_pos(sc->nt, 0), t1 = teddy_pos(sc->nt, 1),
+			 t2 = teddy_pos(sc->nt, 2), t3 = teddy_pos(sc->nt, 3);
+	for (; i < sc->len && sc->len - i >= 64 + LOOKAHEAD; i += 64) {
+		__m256i a = teddy32(sc->s + i, t0, t1, t2, t3);
+		__m256i b = teddy32(sc->s + i + 32, t0, t1, t2, t3);
+		__m256i any = _mm256_or_si256(a, b);
+		if (_mm256_testz_si256(any, any))
+			continue;
+		const __m256i zero = _mm256_setzero_si256();
+		*bits = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)) |
+			  (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)) << 32);
+		return i;
+	}
+	/* The rest is shorter than a stretch: the scalar tests. */
+	return skip_sse2(sc, i, bits);
 }
 #endif
 
-/* Candidates among the 64 positions from |i|, as a bit mask (bit k for
- * position i + k; none at or past the end). */
-static uint64_t candidates64(const struct scan *sc, size_t i)
+static void choose_filter(struct scan *sc, struct nibble_tables *nt)
 {
-#ifdef POL_SECRETS_NO_FILTER
-	/* Differential testing: every position is a candidate. */
-	size_t left = sc->len - i;
-	return left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
-#else
-	const unsigned char *q = sc->s + i;
-	size_t left = sc->len - i;
-	unsigned char pad[64 + 16];
-	if (left < 64 + LOOKAHEAD) {
-		memset(pad, 0, sizeof(pad));
-		memcpy(pad, q, left);
-		q = pad;
+	sc->skip = skip_sse2;
+#ifdef USE_AVX2
+	/* libgcc reads CPUID once, at start-up. */
+	if (sc->len >= TEDDY_MIN && __builtin_cpu_supports("avx2")) {
+		build_tables(nt);
+		sc->nt = nt;
+		sc->skip = skip_teddy;
 	}
-	uint64_t r = (uint64_t)candidates16(q) | (uint64_t)candidates16(q + 16) << 16 |
-		     (uint64_t)candidates16(q + 32) << 32 | (uint64_t)candidates16(q + 48) << 48;
-	if (left < 64)
-		r &= ((uint64_t)1 << left) - 1;
-	return r;
+#else
+	(void)nt;
 #endif
 }
+#else
+static inline uint64_t candidates64_portable(const unsigned char *q, const struct nibble_tables *nt)
+{
+	(void)nt;
+	return candidates64_scalar(q);
+}
+DEFINE_SKIP(skip_scalar, , candidates64_portable)
+
+static void choose_filter(struct scan *sc, struct nibble_tables *nt)
+{
+	(void)nt;
+	sc->skip = skip_scalar;
+}
+#endif
 
 /* The first match at a candidate position >= |from|. */
 static bool next_match(const struct scan *sc, size_t from, struct pol_secret_match *m)
 {
-	for (size_t i = from; i < sc->len; i += 64) {
-		uint64_t bits = candidates64(sc, i);
+	uint64_t bits = 0;
+	for (size_t i = from; (i = sc->skip(sc, i, &bits)) < sc->len; i += 64) {
 		while (bits) {
 			size_t p = i + (size_t)__builtin_ctzll(bits);
 			bits &= bits - 1;
@@ -687,9 +1015,21 @@ static bool next_match(const struct scan *sc, size_t from, struct pol_secret_mat
 
 /* ---- public API --------------------------------------------------------- */
 
+static void scan_init(struct scan *sc, const char *text, size_t len, bool raw,
+		      struct nibble_tables *nt)
+{
+	sc->s = (const unsigned char *)text;
+	sc->len = text ? len : 0;
+	sc->raw = raw;
+	sc->nt = NULL;
+	choose_filter(sc, nt);
+}
+
 size_t pol_secrets_find(const char *text, size_t len, pol_secret_cb cb, void *ctx)
 {
-	struct scan sc = {(const unsigned char *)text, text ? len : 0, false};
+	struct nibble_tables nt;
+	struct scan sc;
+	scan_init(&sc, text, len, false, &nt);
 	struct pol_secret_match m;
 	size_t n = 0, pos = 0;
 	while (pos < sc.len && next_match(&sc, pos, &m)) {
@@ -703,14 +1043,18 @@ size_t pol_secrets_find(const char *text, size_t len, pol_secret_cb cb, void *ct
 
 bool pol_secrets_contains(const char *text, size_t len)
 {
-	struct scan sc = {(const unsigned char *)text, text ? len : 0, false};
+	struct nibble_tables nt;
+	struct scan sc;
+	scan_init(&sc, text, len, false, &nt);
 	struct pol_secret_match m;
 	return next_match(&sc, 0, &m);
 }
 
 bool pol_secrets_maybe_json(const char *raw, size_t len)
 {
-	struct scan sc = {(const unsigned char *)raw, raw ? len : 0, true};
+	struct nibble_tables nt;
+	struct scan sc;
+	scan_init(&sc, raw, len, true, &nt);
 	struct pol_secret_match m;
 	return next_match(&sc, 0, &m);
 }

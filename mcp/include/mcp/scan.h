@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Nesting limit; the same as jansson's JSON_PARSER_MAX_DEPTH. */
+/* Nesting limit; the same as jansson's JSON_PARSER_MAX_DEPTH, counted the
+ * same way: every value, a scalar inside the innermost container too. */
 #define MCP_SCAN_MAX_DEPTH 2048
 /* Longest id accepted: decoded string bytes, or raw JSON text. */
 #define MCP_ID_MAX 256

@@ -236,9 +236,12 @@ int pol_server_identity(char *const *argv, int argc, const char *name, char *id,
  * |s|: escape sequences (ESC ... : CSI, OSC, DCS/SOS/PM/APC strings, and
  * two-byte escapes, each counted once), C0/C1 control characters other
  * than \n and \t (also DEL, U+2028, U+2029), bidirectional controls,
- * zero-width characters, tag characters, variation selectors not directly
- * after a visible character (a second one in a row), other invisible
- * format characters, invalid UTF-8 (each maximal ill-formed subsequence).
+ * zero-width characters, tag characters, variation selectors that do not
+ * directly follow a kept character other than a variation selector (one
+ * after a character is emoji presentation; a run of them can encode hidden
+ * bytes), other invisible format characters (soft hyphen, Hangul fillers,
+ * invisible math operators, ...), invalid UTF-8 (each maximal ill-formed
+ * subsequence).
  * Writes a summary such as "2 zero-width characters, 1 ANSI escape
  * sequence" to |what| ("" when none; |what| may be NULL).  No allocation;
  * linear time. */
