@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policies/paths.h"
 #include "policies/policy.h"
@@ -70,6 +71,14 @@ static void collect_strings(const json_t *v, const json_t **out, size_t *n, size
 
 #define MAX_VALUES 4096
 
+/* An absolute path, a "~" path or a file: URI: the spellings whose meaning
+ * does not depend on a base directory the gateway cannot know. */
+static bool anchored_path(const char *s, size_t len)
+{
+	return (len > 0 && (s[0] == '/' || s[0] == '~')) ||
+	       (len >= 5 && strncasecmp(s, "file:", 5) == 0);
+}
+
 /* "argument 'PATH' ('VALUE') WHAT", with the value shown printable. */
 static bool fail_value(const struct pol_arg_matcher *m, char *detail, size_t size,
 		       const char *value, size_t vlen, const char *what)
@@ -132,6 +141,15 @@ static bool check_value(const struct pol_arg_matcher *m, const json_t *v,
 		return false;
 	}
 	char why[256] = "";
+	if ((m->n_under || m->n_not_under) && !anchored_path(s, len)) {
+		/* Servers resolve relative paths against different directories
+		 * (server-filesystem: its first root, not its working
+		 * directory), so no reading of one can be trusted. */
+		return fail_value(m, detail, size, s, len,
+				  "is a relative path, which cannot be confined: servers resolve "
+				  "relative paths against different directories (use an absolute "
+				  "path)");
+	}
 	if (m->n_under) {
 		int r = pol_path_under(pc, s, len, (const char *const *)m->under, m->n_under, why,
 				       sizeof(why));

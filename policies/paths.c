@@ -2,7 +2,9 @@
  * ${...} expansion; and the program's realpath(3) resolver. */
 #include "policies/paths.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <uninorm.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -648,6 +650,46 @@ static int join_path(char *dst, const char *a, const char *b, size_t bn)
 	return 0;
 }
 
+/* An entry of the directory |dir| whose name differs from the |len| bytes
+ * of |name| but is equal to it in Unicode NFC; its name goes to |out|.
+ * Only non-ASCII names have other spellings (ASCII is its own normal
+ * form).  Scans at most 100000 entries. */
+static bool equivalent_entry(const char *dir, const char *name, size_t len, char *out,
+			     size_t size)
+{
+	bool ascii = true;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = !((unsigned char)name[i] & 0x80);
+	if (ascii)
+		return false;
+	size_t nl = 0;
+	uint8_t *want = u8_normalize(UNINORM_NFC, (const uint8_t *)name, len, NULL, &nl);
+	if (!want)
+		return false;
+	DIR *d = opendir(dir);
+	bool found = false;
+	struct dirent *de;
+	for (int n = 0; d && !found && n < 100000 && (de = readdir(d)) != NULL; n++) {
+		size_t el = strlen(de->d_name);
+		bool plain = true;
+		for (size_t i = 0; i < el && plain; i++)
+			plain = !((unsigned char)de->d_name[i] & 0x80);
+		if (plain || (el == len && memcmp(de->d_name, name, len) == 0) || el >= size)
+			continue;
+		size_t gl = 0;
+		uint8_t *got = u8_normalize(UNINORM_NFC, (const uint8_t *)de->d_name, el, NULL, &gl);
+		if (got && gl == nl && memcmp(got, want, nl) == 0) {
+			memcpy(out, de->d_name, el + 1);
+			found = true;
+		}
+		free(got);
+	}
+	if (d)
+		closedir(d);
+	free(want);
+	return found;
+}
+
 int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 {
 	(void)ctx;
@@ -695,6 +737,22 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 			e = errno;
 		if (e && e != ENOENT && e != ENOTDIR)
 			return -e;
+		char equiv[NAME_MAX + 1];
+		if (e == ENOENT && equivalent_entry(base, cur + st, cl, equiv, sizeof(equiv))) {
+			/* Servers (server-filesystem among them) open a missing
+			 * name through an existing entry equal to it under Unicode
+			 * normalisation: continue through that entry, so that a
+			 * symlink spelled another way is judged by where it leads. */
+			size_t an = strlen(after);
+			if (strlen(base) + 1 + strlen(equiv) + an + 1 >= PATH_MAX)
+				return -ENAMETOOLONG;
+			memmove(rest, after, an + 1);
+			if (join_path(cur, base, equiv, strlen(equiv)))
+				return -ENAMETOOLONG;
+			if (an && join_path(cur, cur, rest, an))
+				return -ENAMETOOLONG;
+			continue;
+		}
 		if (e || !S_ISLNK(sb.st_mode)) {
 			/* Missing (or a file with names after it): append lexically.
 			 * A ".." in the rest (from a dangling link's target) may

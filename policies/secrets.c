@@ -23,15 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Vector pre-filter: SSE2 is part of x86-64; AVX2 is used when the CPU has
- * it.  POL_SECRETS_NO_SIMD builds the portable scalar one (which other
- * architectures get), POL_SECRETS_NO_AVX2 stops at SSE2, and
+/* The pre-filter is vector code: GNU C vector extensions (SSE2 on x86-64,
+ * NEON on Arm, ...), and AVX2 on x86-64 when the processor has it.
+ * POL_SECRETS_NO_AVX2 stops at the vector extensions, POL_SECRETS_NO_SIMD
+ * builds the scalar code (which other compilers get), and
  * POL_SECRETS_NO_FILTER turns the pre-filter off: differential tests build
  * those variants and compare them. */
-#if defined(__SSE2__) && !defined(POL_SECRETS_NO_SIMD)
+#if defined(__GNUC__) && !defined(POL_SECRETS_NO_SIMD)
+#define USE_VECTORS 1
+#if defined(__SSE2__)
 #include <immintrin.h>
-#define USE_SSE2 1
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(POL_SECRETS_NO_AVX2)
+#endif
+#if defined(__x86_64__) && !defined(POL_SECRETS_NO_AVX2)
 #define USE_AVX2 1
 #endif
 #endif
@@ -726,10 +729,10 @@ static bool match_at(const struct scan *sc, size_t p, size_t floor, struct pol_s
  * where the tests above pass, and the matchers then decide, so the choice
  * cannot change a result, only its speed:
  *
- * - candidate(): looser scalar tests (other architectures, and the last
- *   stretch of every text);
- * - the same tests with SSE2 compares, 16 positions at a time (short texts,
- *   and processors without AVX2);
+ * - candidate(): looser scalar tests (compilers without vector extensions,
+ *   and the last stretch of every text);
+ * - the same tests on 16-byte vectors (short texts, processors without
+ *   AVX2, other architectures);
  * - for texts of TEDDY_MIN bytes or more on processors with AVX2, the tests
  *   of the table themselves as a nibble-table filter (the "Teddy" technique
  *   of Intel's Hyperscan): each of 8 buckets allows a set of bytes at each
@@ -818,52 +821,59 @@ static void choose_filter(struct scan *sc, struct nibble_tables *nt)
 	(void)nt;
 	sc->skip = skip_all;
 }
-#elif defined(USE_SSE2)
+#elif defined(USE_VECTORS)
 /* The vector code is only fast when it is one loop without calls. */
 #define INLINE __attribute__((always_inline))
 
-#define EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
-#define AND _mm_and_si128
-#define OR _mm_or_si128
+typedef unsigned char vec16 __attribute__((vector_size(16)));
+typedef signed char mask16 __attribute__((vector_size(16)));
 
-/* candidate() for the 16 positions at |q|: 0xff in the byte of each. */
-INLINE static inline __m128i tests_sse2(const unsigned char *q)
+static inline vec16 load16(const unsigned char *q)
 {
-#define LD(k) _mm_loadu_si128((const __m128i *)(const void *)(q + (k)))
-	const __m128i fold = _mm_set1_epi8(0x20);
-	__m128i b0 = LD(0), b1 = LD(1), b2 = LD(2), b3 = LD(3);
-#undef LD
-	__m128i l0 = OR(b0, fold), l2 = OR(b2, fold), l3 = OR(b3, fold);
-	__m128i r = AND(EQ(b0, 'A'), EQ(l3, 'a'));
-	r = OR(r, AND(EQ(b0, 'k'), EQ(b1, '.')));
-	r = OR(r, AND(EQ(b0, 'u'), AND(EQ(b1, '0'), EQ(b2, '0'))));
-	r = OR(r, AND(OR(EQ(b0, 'g'), EQ(b0, 'p')), EQ(b3, '_')));
-	r = OR(r, AND(EQ(b0, 'x'), AND(EQ(b1, 'o'), EQ(b2, 'x'))));
-	r = OR(r, AND(EQ(b0, '-'), EQ(b3, 'B')));
-	r = OR(r, AND(AND(EQ(AND(b0, _mm_set1_epi8((char)0xfe)), 'r'), EQ(b1, 'k')),
-		      OR(EQ(b2, '-'), EQ(b2, '_'))));
-	r = OR(r, AND(EQ(b1, 'y'), EQ(b2, 'J')));
-	r = OR(r, AND(AND(EQ(l0, 't'), EQ(l3, 'c')), OR(EQ(l2, 'a'), EQ(l2, 'c'))));
-	return r;
+	vec16 v;
+	memcpy(&v, q, sizeof(v));
+	return v;
 }
-#undef EQ
-#undef AND
-#undef OR
 
-INLINE static inline uint64_t candidates64_sse2(const unsigned char *q,
-						const struct nibble_tables *nt)
+/* candidate() for the 16 positions at |q|: -1 in the byte of each. */
+INLINE static inline mask16 tests16(const unsigned char *q)
+{
+	vec16 b0 = load16(q), b1 = load16(q + 1), b2 = load16(q + 2), b3 = load16(q + 3);
+	vec16 l0 = b0 | 0x20, l2 = b2 | 0x20, l3 = b3 | 0x20;
+	return ((b0 == 'A') & (l3 == 'a')) | ((b0 == 'k') & (b1 == '.')) |
+	       ((b0 == 'u') & (b1 == '0') & (b2 == '0')) |
+	       (((b0 == 'g') | (b0 == 'p')) & (b3 == '_')) |
+	       ((b0 == 'x') & (b1 == 'o') & (b2 == 'x')) | ((b0 == '-') & (b3 == 'B')) |
+	       (((b0 & 0xfe) == 'r') & (b1 == 'k') & ((b2 == '-') | (b2 == '_'))) |
+	       ((b1 == 'y') & (b2 == 'J')) | ((l0 == 't') & (l3 == 'c') & ((l2 == 'a') | (l2 == 'c')));
+}
+
+/* Bit i set when byte i of |m| is -1. */
+static inline uint64_t bits16(mask16 m)
+{
+#ifdef __SSE2__
+	return (uint16_t)_mm_movemask_epi8((__m128i)m);
+#else
+	uint64_t r = 0;
+	for (unsigned i = 0; i < 16; i++)
+		r |= (uint64_t)(m[i] & 1) << i;
+	return r;
+#endif
+}
+
+INLINE static inline uint64_t candidates64_vec(const unsigned char *q,
+					       const struct nibble_tables *nt)
 {
 	(void)nt;
-	__m128i a = tests_sse2(q), b = tests_sse2(q + 16), c = tests_sse2(q + 32),
-		d = tests_sse2(q + 48);
-	if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+	mask16 a = tests16(q), b = tests16(q + 16), c = tests16(q + 32), d = tests16(q + 48);
+	mask16 any = a | b | c | d;
+	uint64_t w[2];
+	memcpy(w, &any, sizeof(w));
+	if (!(w[0] | w[1]))
 		return 0;
-	return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
+	return bits16(a) | bits16(b) << 16 | bits16(c) << 32 | bits16(d) << 48;
 }
-DEFINE_SKIP(skip_sse2, , candidates64_sse2)
+DEFINE_SKIP(skip_vec, , candidates64_vec)
 
 #ifdef USE_AVX2
 /* The table above, as nibble-table buckets: for each trigger, its bucket and
@@ -965,13 +975,13 @@ AVX2 static size_t skip_teddy(const struct scan *sc, size_t i, uint64_t *bits)
 		return i;
 	}
 	/* The rest is shorter than a stretch: the scalar tests. */
-	return skip_sse2(sc, i, bits);
+	return skip_vec(sc, i, bits);
 }
 #endif
 
 static void choose_filter(struct scan *sc, struct nibble_tables *nt)
 {
-	sc->skip = skip_sse2;
+	sc->skip = skip_vec;
 #ifdef USE_AVX2
 	/* libgcc reads CPUID once, at start-up. */
 	if (sc->len >= TEDDY_MIN && __builtin_cpu_supports("avx2")) {
