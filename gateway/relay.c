@@ -325,6 +325,7 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 			pol_tool_rules_decide(rules, sj.name, sj.name_len, &dec);
 			if (dec.action == POL_ALLOW && is_call && pol->n_arg_rules) {
 				struct pol_decision adec;
+				pol_resolve_cache_forget(&s->resolve_cache);
 				if (pol_args_decide(pol, sj.name, sj.name_len, args, &s->paths, &adec,
 						    detail, sizeof(detail)) != 0)
 					dec = adec;

@@ -679,11 +679,16 @@ int gw_session_run(const struct gw_options *opt)
 		s->cwd[0] = '\0';
 	s->paths.cwd = s->cwd[0] ? s->cwd : NULL;
 	s->paths.home = getenv("HOME");
-	s->paths.resolve = pol_resolve_realpath;
+	s->resolve_cache.resolve = pol_resolve_realpath;
+	s->paths.resolve = pol_resolve_cached;
+	s->paths.resolve_ctx = &s->resolve_cache;
 	if (gw_policy_resolve(opt, &s->policy) != 0) {
 		code = 2;
 		goto out;
 	}
+	/* The policy's directories are resolved once, now. */
+	pol_args_prime(&s->policy, &s->paths);
+	pol_resolve_cache_stick(&s->resolve_cache);
 	char perr[1024];
 	if (gw_pins_open(&s->pins, &s->policy, opt->cmd, opt->cmd_argc, opt->name, perr,
 			 sizeof(perr)) != 0) {
@@ -768,6 +773,7 @@ out:
 	pol_policy_close(&s->policy);
 	pol_rate_close(&s->rate);
 	gw_pins_close(&s->pins);
+	pol_resolve_cache_close(&s->resolve_cache);
 	free(s);
 	return code;
 }

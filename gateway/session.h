@@ -73,6 +73,7 @@ struct gw_session {
 	struct pol_policy policy; /* the effective policy */
 	struct pol_rate_state rate; /* tools.rate_limits */
 	struct pol_path_ctx paths;  /* how argument rules read paths */
+	struct pol_resolve_cache resolve_cache;
 	struct gw_pins pins;
 	char cwd[4096];
 

@@ -224,3 +224,18 @@ int pol_args_decide(const struct pol_policy *p, const char *tool, size_t len, co
 	free(values);
 	return denied;
 }
+
+void pol_args_prime(const struct pol_policy *p, const struct pol_path_ctx *pc)
+{
+	for (size_t r = 0; r < p->n_arg_rules; r++)
+		for (size_t i = 0; i < p->arg_rules[r].n_matchers; i++) {
+			const struct pol_arg_matcher *m = &p->arg_rules[r].matchers[i];
+			for (size_t k = 0; k < m->n_under; k++)
+				pol_path_under(pc, m->under[k], strlen(m->under[k]),
+					       (const char *const *)m->under, m->n_under, NULL, 0);
+			for (size_t k = 0; k < m->n_not_under; k++)
+				pol_path_under(pc, m->not_under[k], strlen(m->not_under[k]),
+					       (const char *const *)m->not_under, m->n_not_under,
+					       NULL, 0);
+		}
+}

@@ -400,9 +400,15 @@ static int under_begin(const struct pol_path_ctx *c, const char *in, size_t len,
 		return -EINVAL;
 	if (ndirs > POL_PATH_MAX_DIRS)
 		return -E2BIG;
-	*w = calloc(1, sizeof(**w));
+	/* ~32 KiB of path buffers: not zeroed (that alone cost more than the
+	 * whole check); only what is read before it is written is set. */
+	*w = malloc(sizeof(**w));
 	if (!*w)
 		return -ENOMEM;
+	(*w)->fs[0].n = (*w)->fs[1].n = 0;
+	(*w)->nreadings = 0;
+	(*w)->lex[0] = (*w)->res[0] = '\0';
+	(*w)->covered[0] = (*w)->covered[1] = (*w)->covered[2] = false;
 	int r = compute_forms(c, in, len, READ_SERVER, &(*w)->fs[0]);
 	(*w)->nreadings = 1;
 	if (!r && literal && has_literal_reading(in, len) && usable_base(c->cwd)) {
@@ -788,4 +794,62 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 			return -ENAMETOOLONG;
 	}
 	return -ELOOP;
+}
+
+/* ---- resolver cache -------------------------------------------------------- */
+
+int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
+{
+	struct pol_resolve_cache *c = ctx;
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->e[i].path, path) != 0)
+			continue;
+		if (c->e[i].rc != 0)
+			return c->e[i].rc;
+		return copy_out(c->e[i].out, out, size);
+	}
+	int rc = c->resolve(c->resolve_ctx, path, out, size);
+	if (c->n < POL_RESOLVE_CACHE_SIZE) {
+		char *p = strdup(path), *o = rc == 0 ? strdup(out) : NULL;
+		if (p && (rc != 0 || o)) {
+			c->e[c->n].path = p;
+			c->e[c->n].out = o;
+			c->e[c->n].rc = rc;
+			c->e[c->n].sticky = false;
+			c->n++;
+		} else {
+			free(p);
+			free(o);
+		}
+	}
+	return rc;
+}
+
+void pol_resolve_cache_stick(struct pol_resolve_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		c->e[i].sticky = true;
+}
+
+void pol_resolve_cache_forget(struct pol_resolve_cache *c)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].sticky) {
+			c->e[k++] = c->e[i];
+		} else {
+			free(c->e[i].path);
+			free(c->e[i].out);
+		}
+	}
+	c->n = k;
+}
+
+void pol_resolve_cache_close(struct pol_resolve_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->e[i].path);
+		free(c->e[i].out);
+	}
+	c->n = 0;
 }

@@ -880,7 +880,7 @@ DEFINE_SKIP(skip_vec, , candidates64_vec)
  * the bytes allowed at p, p+1, p+2, p+3 (NULL: any).  Triggers share a
  * bucket in the pairs whose products (and nibble widening) let the fewest
  * other strings through, measured on English, source code, JSON records and
- * base64: "kKIo", "ghat", "x-xB" and the like, all rare. */
+ * base64: "kKIo", "gat_", "x-xB" and the like, all rare. */
 static const struct {
 	unsigned bucket;
 	const char *at[4];
@@ -1076,6 +1076,7 @@ struct redaction {
 	size_t done; /* bytes of |text| already dealt with */
 	char *out;
 	size_t len, cap;
+	size_t first_cap; /* the first allocation: enough for a few markers */
 	bool failed;
 };
 
@@ -1084,7 +1085,7 @@ static void out_add(struct redaction *r, const char *p, size_t n)
 	if (r->failed || n == 0)
 		return;
 	if (r->cap - r->len < n) {
-		size_t cap = r->cap ? r->cap : 64;
+		size_t cap = r->cap ? r->cap : r->first_cap;
 		while (cap - r->len < n) {
 			if (cap > SIZE_MAX / 2) {
 				r->failed = true;
@@ -1121,7 +1122,7 @@ static int redact_string(json_t *str, size_t *count)
 {
 	const char *v = json_string_value(str);
 	size_t len = json_string_length(str);
-	struct redaction r = {.text = v};
+	struct redaction r = {.text = v, .first_cap = len < SIZE_MAX - 256 ? len + 256 : len};
 	size_t n = pol_secrets_find(v, len, on_redact, &r);
 	if (n == 0)
 		return 0;

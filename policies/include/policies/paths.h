@@ -27,6 +27,7 @@
 #ifndef POLICIES_PATHS_H
 #define POLICIES_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Longest path handled, terminating NUL included (Linux PATH_MAX).  A
@@ -160,5 +161,32 @@ int pol_expand(const struct pol_vars *v, const char *in, char **out, char *err, 
  * appended lexically.  Returns 0, -EINVAL (not absolute), -ENAMETOOLONG,
  * or realpath's errors other than ENOENT/ENOTDIR (-ELOOP, -EACCES, ...). */
 int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size);
+
+/* A cache in front of a resolver: one decision resolves the same
+ * argument for several rules, and the policy's own directories for every
+ * decision.  Entries marked sticky (the policy's directories, resolved
+ * once when the session starts: a directory the server later turns into a
+ * symlink does not widen what is allowed) stay; the others are dropped by
+ * pol_resolve_cache_forget() before each decision. */
+#define POL_RESOLVE_CACHE_SIZE 64
+
+struct pol_resolve_cache {
+	pol_resolve_fn resolve; /* the real resolver */
+	void *resolve_ctx;
+	struct {
+		char *path, *out;
+		int rc;
+		bool sticky;
+	} e[POL_RESOLVE_CACHE_SIZE];
+	size_t n;
+};
+
+/* A pol_resolve_fn; |ctx| is a struct pol_resolve_cache. */
+int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size);
+/* Mark every entry now in the cache sticky. */
+void pol_resolve_cache_stick(struct pol_resolve_cache *c);
+/* Drop the entries that are not sticky. */
+void pol_resolve_cache_forget(struct pol_resolve_cache *c);
+void pol_resolve_cache_close(struct pol_resolve_cache *c);
 
 #endif

@@ -135,6 +135,10 @@ int pol_args_decide(const struct pol_policy *p, const char *tool, size_t len, co
 		    const struct pol_path_ctx *pc, struct pol_decision *out, char *detail,
 		    size_t detail_size);
 
+/* Resolve every directory of the argument rules through |pc| once, so
+ * that a caching resolver can keep them (pol_resolve_cache_stick). */
+void pol_args_prime(const struct pol_policy *p, const struct pol_path_ctx *pc);
+
 /* Write the effective policy (defaults applied) as YAML that loads back to
  * the same policy. */
 void pol_policy_dump(const struct pol_policy *p, FILE *out);
