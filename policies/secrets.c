@@ -468,7 +468,8 @@ static bool m_sk_dash(const struct scan *sc, size_t p, struct pol_secret_match *
  * matched. */
 static bool m_stripe(const struct scan *sc, size_t p, struct pol_secret_match *m)
 {
-	if (!(has(sc, p, "sk_live_", 8) || has(sc, p, "rk_live_", 8)) || !starts_word(sc, p, is_word))
+	if (!(has(sc, p, "sk_live_", 8) || has(sc, p, "rk_live_", 8)) ||
+	    !starts_word(sc, p, is_word))
 		return false;
 	size_t n = run(sc, p + 8, is_alnum, MAX_TOKEN);
 	if (n < 24 || n > MAX_TOKEN || is_word(at(sc, p + 8 + n)))
@@ -845,7 +846,8 @@ INLINE static inline mask16 tests16(const unsigned char *q)
 	       (((b0 == 'g') | (b0 == 'p')) & (b3 == '_')) |
 	       ((b0 == 'x') & (b1 == 'o') & (b2 == 'x')) | ((b0 == '-') & (b3 == 'B')) |
 	       (((b0 & 0xfe) == 'r') & (b1 == 'k') & ((b2 == '-') | (b2 == '_'))) |
-	       ((b1 == 'y') & (b2 == 'J')) | ((l0 == 't') & (l3 == 'c') & ((l2 == 'a') | (l2 == 'c')));
+	       ((b1 == 'y') & (b2 == 'J')) |
+	       ((l0 == 't') & (l3 == 'c') & ((l2 == 'a') | (l2 == 'c')));
 }
 
 /* Bit i set when byte i of |m| is -1. */
@@ -951,12 +953,14 @@ AVX2 INLINE static inline __m256i teddy32(const unsigned char *q, struct teddy_p
 				_mm256_and_si256(teddy_step(q + 2, t2), teddy_step(q + 3, t3)));
 }
 
+AVX2 static __m256i both_lanes(const uint8_t table[16])
+{
+	return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)table));
+}
+
 AVX2 static struct teddy_pos teddy_pos(const struct nibble_tables *nt, unsigned k)
 {
-	return (struct teddy_pos){
-		_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)nt->lo[k])),
-		_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)nt->hi[k])),
-	};
+	return (struct teddy_pos){both_lanes(nt->lo[k]), both_lanes(nt->hi[k])};
 }
 
 AVX2 static size_t skip_teddy(const struct scan *sc, size_t i, uint64_t *bits)
@@ -970,8 +974,9 @@ AVX2 static size_t skip_teddy(const struct scan *sc, size_t i, uint64_t *bits)
 		if (_mm256_testz_si256(any, any))
 			continue;
 		const __m256i zero = _mm256_setzero_si256();
-		*bits = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)) |
-			  (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)) << 32);
+		uint32_t none_a = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero));
+		uint32_t none_b = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero));
+		*bits = ~((uint64_t)none_a | (uint64_t)none_b << 32);
 		return i;
 	}
 	/* The rest is shorter than a stretch: the scalar tests. */
@@ -1182,7 +1187,8 @@ int pol_secrets_redact_json(json_t *root)
 	struct frame *stack = malloc(cap * sizeof(*stack));
 	if (!stack)
 		return -1;
-	stack[depth++] = (struct frame){root, json_is_object(root) ? json_object_iter(root) : NULL, 0};
+	stack[depth++] =
+		(struct frame){root, json_is_object(root) ? json_object_iter(root) : NULL, 0};
 	int rc = 0;
 	while (depth > 0) {
 		json_t *child = next_child(&stack[depth - 1]);

@@ -105,7 +105,11 @@ static int fake_resolve(void *ctx, const char *path, char *out, size_t size)
 			continue;
 		}
 		char cand[2 * PATH_MAX];
-		snprintf(cand, sizeof(cand), "%s/%.*s", cur, (int)cl, todo + st);
+		if (strlen(cur) + 1 + cl >= sizeof(cand))
+			return -ENAMETOOLONG;
+		int cn = snprintf(cand, sizeof(cand), "%s/", cur);
+		memcpy(cand + cn, todo + st, cl);
+		cand[(size_t)cn + cl] = '\0';
 		const char *to = missing ? NULL : fake_link_to(fs, cand);
 		if (to) {
 			if (++hops > 40)
