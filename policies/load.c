@@ -316,19 +316,45 @@ static bool load_strings(struct ctx *c, const struct pol_ynode *n, const char *w
 #define MAX_REGEX_REPEAT 255
 
 /* glibc compiles some expressions in exponential time or memory: stacked
- * repetitions ("a**", "a{9}{9}") and large counts.  They add nothing a
- * policy needs, so they are refused before regcomp sees them. */
+ * repetitions ("a**") and counted repetitions, which it expands by copying
+ * the repeated atom ("((a{255}){255}){255}" is 16 million copies).  They
+ * add nothing a policy needs, so they are refused before regcomp sees
+ * them: stacked repetitions outright, and any expression whose expansion
+ * (each atom counted once per copy) exceeds MAX_REGEX_NODES. */
+#define MAX_REGEX_NODES 10000
+#define MAX_REGEX_DEPTH 32
+
 static const char *regex_problem(const char *re)
 {
 	if (strlen(re) > MAX_REGEX_BYTES)
 		return "longer than 1024 bytes";
+	unsigned long long sum[MAX_REGEX_DEPTH + 1] = {0}; /* size of each open group */
+	unsigned long long atom = 0;			     /* size of the last atom */
+	int depth = 0;
 	bool after_repeat = false;
 	for (const char *p = re; *p; p++) {
 		switch (*p) {
+		case '(':
+			if (++depth > MAX_REGEX_DEPTH)
+				return "groups are nested more than 32 deep";
+			sum[depth] = 0;
+			atom = 0;
+			after_repeat = false;
+			continue;
+		case ')':
+			if (depth == 0) {
+				atom = 1;
+				break; /* an unmatched ')' is regcomp's to refuse */
+			}
+			atom = sum[depth] ? sum[depth] : 1;
+			depth--;
+			sum[depth] += atom;
+			after_repeat = false;
+			continue;
 		case '\\':
 			if (p[1])
 				p++;
-			after_repeat = false;
+			atom = 1;
 			break;
 		case '[': {
 			/* A bracket expression: ']' first is literal. */
@@ -340,7 +366,7 @@ static const char *regex_problem(const char *re)
 			while (*q && *q != ']')
 				q++;
 			p = *q ? q : q - 1;
-			after_repeat = false;
+			atom = 1;
 			break;
 		}
 		case '*':
@@ -350,24 +376,36 @@ static const char *regex_problem(const char *re)
 				return "it stacks repetitions (such as '**' or '+*'), which can take "
 				       "exponential time to compile";
 			after_repeat = true;
-			break;
+			continue;
 		case '{': {
 			if (after_repeat)
 				return "it stacks repetitions (such as 'a*{2}'), which can take "
 				       "exponential time to compile";
 			char *end;
-			unsigned long a = strtoul(p + 1, &end, 10), b = a;
+			unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
 			if (*end == ',')
-				b = end[1] == '}' ? a : strtoul(end + 1, &end, 10);
-			if (a > MAX_REGEX_REPEAT || b > MAX_REGEX_REPEAT)
+				hi = end[1] == '}' ? lo : strtoul(end + 1, &end, 10);
+			if (lo > MAX_REGEX_REPEAT || hi > MAX_REGEX_REPEAT)
 				return "a repetition count is larger than 255";
+			unsigned long long copies = (hi > lo ? hi : lo) + 1;
+			/* The atom is already counted once; add the other copies. */
+			sum[depth] += atom * (copies - 1);
+			atom *= copies;
+			if (sum[depth] > MAX_REGEX_NODES || atom > MAX_REGEX_NODES)
+				return "its counted repetitions expand to more than 10000 copies";
 			after_repeat = true;
-			break;
+			while (p[1] && p[1] != '}')
+				p++;
+			continue;
 		}
 		default:
-			after_repeat = false;
+			atom = 1;
 			break;
 		}
+		sum[depth] += atom;
+		after_repeat = false;
+		if (sum[depth] > MAX_REGEX_NODES)
+			return "it is too large";
 	}
 	return NULL;
 }

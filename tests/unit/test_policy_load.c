@@ -107,8 +107,12 @@ static size_t list_packs(struct pack *out, size_t max)
 		size_t l = strlen(e->d_name);
 		if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") != 0 || l >= sizeof(out[n].name))
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", e->d_name);
-		snprintf(out[n].path, sizeof(out[n].path), "%s/%s", dir, e->d_name);
+		memcpy(out[n].name, e->d_name, l + 1);
+		if (strlen(dir) + 1 + l >= sizeof(out[n].path))
+			continue;
+		memcpy(out[n].path, dir, strlen(dir));
+		out[n].path[strlen(dir)] = '/';
+		memcpy(out[n].path + strlen(dir) + 1, e->d_name, l + 1);
 		n++;
 	}
 	closedir(d);
@@ -201,6 +205,13 @@ static int same_policy(const struct pol_policy *a, const struct pol_policy *b)
 		CHECK(bad, a->client_requests[i] == b->client_requests[i], "client_requests.%s",
 		      pol_client_request_name((enum pol_client_request)i));
 	CHECK(bad, a->responses_max_bytes == b->responses_max_bytes, "responses.max_bytes");
+	CHECK(bad, a->responses_secrets == b->responses_secrets, "responses.secrets");
+	CHECK(bad, a->pins_on_change == b->pins_on_change, "pins.on_change");
+	CHECK(bad, !a->pins_store == !b->pins_store &&
+			   (!a->pins_store || strcmp(a->pins_store, b->pins_store) == 0),
+	      "pins.store '%s', then '%s'", a->pins_store ? a->pins_store : "(default)",
+	      b->pins_store ? b->pins_store : "(default)");
+	CHECK(bad, a->pins_keep_descriptions == b->pins_keep_descriptions, "pins.sanitize");
 	CHECK(bad, a->audit_arguments == b->audit_arguments, "audit.arguments");
 	return bad;
 }
@@ -386,6 +397,16 @@ static const struct bad_case bad_cases[] = {
 	{"a NUL in a value", "version: 1\ntools:\n  deny: [\"a\\0b\"]\n", "t.yaml:3:10: ",
 	 "NUL", NULL},
 	{"a NUL in a key", "version: 1\n\"a\\0b\": 1\n", "t.yaml:2:1: ", "NUL", NULL},
+	{"responses.secrets bad value", "version: 1\nresponses:\n  secrets: maybe\n", "t.yaml:3:12: ",
+	 "responses.secrets must be redact or block or off", "not 'maybe'"},
+	{"pins.on_change bad value", "version: 1\npins:\n  on_change: sometimes\n", "t.yaml:3:14: ",
+	 "pins.on_change must be block or warn or off", "not 'sometimes'"},
+	{"pins misspelt key", "version: 1\npins:\n  on_chang: warn\n", "t.yaml:3:3: ",
+	 "unknown key 'on_chang' in pins", "did you mean 'on_change'?"},
+	{"pins.sanitize yes", "version: 1\npins:\n  sanitize: yes\n", "t.yaml:3:13: ", "pins.sanitize",
+	 "not 'yes'"},
+	{"pins.store relative", "version: 1\npins:\n  store: relative/pins.json\n", "t.yaml:3:10: ",
+	 "pins.store", "not an absolute path"},
 	/* tools.rules (argument rules): the same strictness. */
 	{"tools.rules misspelt matcher",
 	 "version: 1\ntools:\n  rules:\n    - id: r\n      tool: read_file\n      args:\n"
@@ -805,6 +826,9 @@ static const char *const round_trip_cases[] = {
 	"deny}\n",
 	"version: 1\nresponses:\n  max_bytes: 1024G\naudit:\n  arguments: full\n",
 	"version: 1\nresponses: {}\naudit: {}\nclient_requests: {}\nprompts: {}\n",
+	"version: 1\nresponses:\n  secrets: block\npins:\n  on_change: warn\n  sanitize: false\n"
+	"  store: \"/var/lib/a b/pins.json\"\n",
+	"version: 1\nresponses:\n  secrets: off\npins:\n  on_change: off\n",
 	/* Characters a YAML reader folds or drops when written raw. */
 	"version: 1\ntools:\n  deny: [\"a\\u0085b\"]\n",
 	"version: 1\ntools:\n  deny: [\"c\\u2028d\"]\n",
@@ -1065,15 +1089,28 @@ static void test_decisions(void **state)
 static void test_regex_compile_time(void **state)
 {
 	(void)state;
+	/* "^[a-z]" + N stacked '*' + "+$", then whole expressions. */
 	static const int stars[] = {8, 64, 200};
+	static const char *const exprs[] = {"((a{255}){255}){255}", "(((a{100}){100}){100}){100}",
+					    "((((((((((a*)*)*)*)*)*)*)*)*)*)*", "(a{255}){255}"};
 	int bad = 0;
-	for (size_t i = 0; i < sizeof(stars) / sizeof(stars[0]); i++) {
+	const size_t nstars = sizeof(stars) / sizeof(stars[0]);
+	for (size_t i = 0; i < nstars + sizeof(exprs) / sizeof(exprs[0]); i++) {
 		struct tu_buf b = {0};
-		tu_buf_addf(&b, "version: 1\ntools:\n  rules:\n    - id: r\n      tool: echo\n"
-				"      args:\n        text: {regex: \"^[a-z]");
-		for (int k = 0; k < stars[i]; k++)
-			tu_buf_add(&b, "*", 1);
-		tu_buf_addf(&b, "+$\"}\n");
+		char what[64];
+		if (i < nstars) {
+			tu_buf_addf(&b, "version: 1\ntools:\n  rules:\n    - id: r\n      tool: echo\n"
+					"      args:\n        text: {regex: \"^[a-z]");
+			for (int k = 0; k < stars[i]; k++)
+				tu_buf_add(&b, "*", 1);
+			tu_buf_addf(&b, "+$\"}\n");
+			snprintf(what, sizeof(what), "%d stacked quantifiers", stars[i]);
+		} else {
+			const char *e = exprs[i - nstars];
+			tu_buf_addf(&b, "version: 1\ntools:\n  rules:\n    - id: r\n      tool: echo\n"
+					"      args:\n        text: {regex: \"%s\"}\n", e);
+			snprintf(what, sizeof(what), "'%s'", e);
+		}
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		pid_t pid = fork();
@@ -1094,7 +1131,7 @@ static void test_regex_compile_time(void **state)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		CHECK(bad, WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "a regex with %d stacked quantifiers: %s after %.1f s", stars[i],
+		      "a regex with %s: %s after %.1f s", what,
 		      WIFSIGNALED(status) ? (WTERMSIG(status) == SIGALRM ? "still compiling (killed)"
 									: "killed by a signal")
 					  : "wrong message or status",
@@ -1212,6 +1249,28 @@ static void test_round_trip_variables(void **state)
 			      "'%s' is '%s', then '%s' after the dump:\n%s", dirs[i],
 			      a.arg_rules[0].matchers[0].under[0],
 			      b.n_arg_rules ? b.arg_rules[0].matchers[0].under[0] : "?", d);
+			pol_policy_close(&b);
+		}
+		free(d);
+		pol_policy_close(&a);
+	}
+	/* pins.store takes variables too. */
+	static const char *const stores[] = {"${HOME}/pins.json", "/x/$${CWD}/p.json", "/y/$$$$/p.json"};
+	for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+		char y[256], err[1024];
+		snprintf(y, sizeof(y), "version: 1\npins:\n  store: \"%s\"\n", stores[i]);
+		struct pol_policy a, b;
+		if (load_vars(&a, y, err, sizeof(err)) != 0) {
+			CHECK(bad, false, "pins.store '%s' does not load: %s", stores[i], err);
+			continue;
+		}
+		char *d = dump(&a);
+		int rc = load_vars(&b, d, err, sizeof(err));
+		CHECK(bad, rc == 0, "pins.store '%s': the dump does not load: %s\n%s", stores[i], err, d);
+		if (rc == 0) {
+			CHECK(bad, a.pins_store && b.pins_store && strcmp(a.pins_store, b.pins_store) == 0,
+			      "pins.store '%s' is '%s', then '%s'", stores[i], a.pins_store ? a.pins_store : "?",
+			      b.pins_store ? b.pins_store : "?");
 			pol_policy_close(&b);
 		}
 		free(d);
