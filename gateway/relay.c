@@ -220,17 +220,10 @@ static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
 {
 	char text[1024], q[400];
 	decision_text(text, sizeof(text), sj, dec);
-	size_t n;
-	char *m = error_form ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
-			     : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
-	if (m)
-		reply(s, FROM_CLIENT, m, n);
-	free(m);
 	answered_add(s, env->id_key, env->id_key_len);
 	s->n.denied++;
-	gw_info("denied %s '%s' (rule %s)", env->method, quote(sj->name, sj->name_len, q, sizeof(q)),
-		dec->rule_id);
 	if (gw_audit_enabled()) {
+		/* The record is written before the answer leaves. */
 		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
 				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
 		json_object_set_new(f, sj->field, json_stringn(sj->name, sj->name_len));
@@ -241,6 +234,14 @@ static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
 		audit_add_arguments(s, f, args);
 		gw_audit("request", f);
 	}
+	size_t n;
+	char *m = error_form ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
+			     : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
+	if (m)
+		reply(s, FROM_CLIENT, m, n);
+	free(m);
+	gw_info("denied %s '%s' (rule %s)", env->method, quote(sj->name, sj->name_len, q, sizeof(q)),
+		dec->rule_id);
 }
 
 static void client_request(struct gw_session *s, const char *line, size_t len,
@@ -900,11 +901,13 @@ static void invalid_message(struct gw_session *s, enum dir d, const char *line, 
 	char msg[200];
 	snprintf(msg, sizeof(msg), "%s: %s",
 		 c->error_code == MCP_ERR_PARSE ? "Parse error" : "Invalid Request", c->reason);
+	/* The record is written before the answer leaves: whoever sees the
+	 * answer can find its evidence. */
+	audit_invalid(s, d, c->reason, len, "replied", c->error_code);
 	reply_error(s, d, c->id_usable ? env->id_raw : NULL, c->id_usable ? env->id_raw_len : 0,
 		    c->error_code, msg);
 	gw_warn("answered an invalid message from the client with %d (%s): %s", c->error_code,
 		c->reason, q);
-	audit_invalid(s, d, c->reason, len, "replied", c->error_code);
 }
 
 static void handle_batch(struct gw_session *s, enum dir d, const char *line, size_t len)
