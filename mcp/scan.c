@@ -84,6 +84,19 @@ static inline bool is_plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/* Whether any byte of |w| may be '"', '\\', a control character or
+ * non-ASCII (SWAR: may answer true for a word without one, never false for
+ * a word with one). */
+static inline bool word_may_be_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+	uint64_t has_quote = (quote - ones) & ~quote & highs;
+	uint64_t has_bslash = (bslash - ones) & ~bslash & highs;
+	uint64_t has_ctrl = (w - ones * 0x20) & ~w & highs;
+	return (has_quote | has_bslash | has_ctrl | (w & highs)) != 0;
+}
+
 static inline bool top_is_object(const struct mcp_scanner *s)
 {
 	return s->depth > 0 && (s->stack[(s->depth - 1) / 8] >> ((s->depth - 1) % 8)) & 1;
@@ -554,8 +567,16 @@ int mcp_scanner_feed(struct mcp_scanner *s, const char *data, size_t len)
 				cap_bytes(s, (const char *)&p[i], 1);
 				s->state = ST_UTF8;
 			} else {
-				/* Plain ASCII run: the common case. */
+				/* Plain ASCII run: the common case, 8 bytes at a
+				 * time while no byte can be special. */
 				size_t j = i + 1;
+				while (j + 8 <= len) {
+					uint64_t w;
+					memcpy(&w, p + j, 8);
+					if (word_may_be_special(w))
+						break;
+					j += 8;
+				}
 				while (j < len && is_plain(p[j]))
 					j++;
 				cap_bytes(s, (const char *)&p[i], j - i);
