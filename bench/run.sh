@@ -23,7 +23,7 @@ usage() {
 
 quick=0
 runs=""
-build_dir=build
+build_dir=build-bench
 write_doc=1
 scale=""
 args=("$@")
@@ -76,6 +76,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/assay-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 audit=$work/audit.jsonl
 results=$work/results.jsonl
+# The gateway's pin store and audit key live under XDG_STATE_HOME: keep the
+# benchmark's own, so it neither reads nor changes the user's.
+export XDG_STATE_HOME=$work/state
+# The gateway keeps state (tool pins, the audit key) under $XDG_STATE_HOME.
+# Every configuration starts from an empty one: the figures must not depend
+# on what earlier use left there, and a benchmark must not add to the user's.
+state=$work/state
+export XDG_STATE_HOME=$state
 
 labels=(direct splice-relay gateway gateway-audit gateway-rules)
 config_cmd() { # label -> the command line, one word per line
@@ -126,7 +134,7 @@ for ((r = 1; r <= runs; r++)); do
 			echo "bench/run.sh: $label (run $r) failed" >&2
 			failed=$((failed + 1))
 		fi
-		rm -f "$audit"
+		rm -rf "$audit" "$state"
 	done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -156,6 +164,7 @@ section=$work/section.md
 	echo "- build: $build_type, $ccver; libuv $libuv, jansson $jansson; $gwver"
 	echo "- load average (1, 5, 15 min): $load_before before, $load_after after"
 	echo "- measurement: $quiet"
+	echo "- the gateway's state directory (\$XDG_STATE_HOME: tool pins, audit key) is a new, empty one for every configuration"
 	echo "- $runs run(s); in each, the configurations take turns:"
 	echo
 	echo "| label | command measured by \`assay-bench\` |"
