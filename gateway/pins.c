@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fileio.h"
 #include "log.h"
 
 /* ---- the store file ------------------------------------------------------ */
@@ -67,40 +68,20 @@ static int lock_store(const char *path, int how)
 /* Read and parse the store; a missing file is an empty store. */
 static int read_store(const char *path, json_t **store, char *err, size_t err_size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			*store = pol_pinstore_new();
-			return *store ? 0 : -ENOMEM;
-		}
-		snprintf(err, err_size, "cannot read the pin store %s: %s", path, strerror(errno));
-		return -errno;
+	size_t len;
+	int rc;
+	char msg[600];
+	char *text = gw_read_file(path, O_NOFOLLOW, 64u << 20, &len, &rc, msg, sizeof(msg));
+	if (!text && rc == -ENOENT) {
+		*store = pol_pinstore_new();
+		return *store ? 0 : -ENOMEM;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-		snprintf(err, err_size, "the pin store %s is not a regular file of at most 64 MiB",
-			 path);
-		close(fd);
-		return -EINVAL;
-	}
-	char *text = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (text && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!text || got != (size_t)st.st_size) {
-		free(text);
-		snprintf(err, err_size, "cannot read the pin store %s", path);
-		return -EIO;
+	if (!text) {
+		snprintf(err, err_size, "cannot read the pin store %s", msg);
+		return rc;
 	}
 	char perr[512];
-	int rc = pol_pinstore_parse(text, got, store, perr, sizeof(perr));
+	rc = pol_pinstore_parse(text, len, store, perr, sizeof(perr));
 	free(text);
 	if (rc != 0)
 		snprintf(err, err_size, "the pin store %s is corrupt: %s (move it away to start over)",

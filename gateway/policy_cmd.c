@@ -1,6 +1,8 @@
 /* gateway/policy_cmd.c - choosing the policy, and `assay-gateway policy`. */
 #include "policy_cmd.h"
 
+#include "fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -34,56 +36,17 @@ static const struct pol_vars *policy_vars(void)
 	return &v;
 }
 
-/* Read a whole policy file (at most POL_YAML_MAX_BYTES). */
-static char *read_file(const char *path, size_t *len, char *err, size_t err_size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, err_size, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > POL_YAML_MAX_BYTES) {
-		snprintf(err, err_size, "%s: larger than %d bytes", path, POL_YAML_MAX_BYTES);
-		close(fd);
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		snprintf(err, err_size, "%s: could not read the file", path);
-		free(buf);
-		return NULL;
-	}
-	buf[got] = '\0';
-	*len = got;
-	return buf;
-}
-
 static int load_file(const char *path, struct pol_policy *p)
 {
 	char err[1024];
 	size_t len;
-	char *text = read_file(path, &len, err, sizeof(err));
+	int rc;
+	char *text = gw_read_file(path, 0, POL_YAML_MAX_BYTES, &len, &rc, err, sizeof(err));
 	if (!text) {
 		fprintf(stderr, "assay-gateway: error: cannot read the policy %s\n", err);
 		return -1;
 	}
-	int rc = pol_policy_load(p, text, len, path, policy_vars(), err, sizeof(err));
+	rc = pol_policy_load(p, text, len, path, policy_vars(), err, sizeof(err));
 	free(text);
 	if (rc != 0)
 		fprintf(stderr, "assay-gateway: error: invalid policy: %s\n", err);

@@ -1,0 +1,55 @@
+/* gateway/fileio.c - reading the gateway's own small files. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *gw_read_file(const char *path, int flags, size_t max, size_t *len, int *err_out, char *err,
+		   size_t err_size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	if (fd < 0) {
+		*err_out = -errno;
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*err_out = -EINVAL;
+		snprintf(err, err_size, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		*err_out = -EFBIG;
+		snprintf(err, err_size, "%s: larger than %zu bytes", path, max);
+		close(fd);
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		*err_out = buf ? -EIO : -ENOMEM;
+		snprintf(err, err_size, "%s: could not read the file", path);
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	*err_out = 0;
+	return buf;
+}
