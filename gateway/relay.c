@@ -561,8 +561,8 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 		return -1;
 	}
 	int removed = 0, changed = 0;
-	if (p->flags & GW_PENDING_FILTER_ANY)
-		removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
+	/* The pins see the list as the server sent it; the policy's filter
+	 * comes after (a denied tool is not a removed one). */
 	if (p->flags & GW_PENDING_PIN_INIT)
 		changed += gw_pins_instructions(&s->pins, res);
 	if (p->flags & GW_PENDING_PIN_TOOLS) {
@@ -582,6 +582,8 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 		else if (internal)
 			gw_relay_pins_verified(s, c >= 0);
 	}
+	if (p->flags & GW_PENDING_FILTER_ANY)
+		removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
 	if (internal) {
 		/* never forwarded */
 	} else if (removed <= 0 && changed == 0) {

@@ -107,6 +107,20 @@ describe('tool pinning', () => {
     assert.match(gw.stderr, /tool 'echo' changed since it was pinned \(description changed\)/);
   });
 
+  test('a denied tool is not taken for a removed one: the pins see the list as the server sent it', T, async (t) => {
+    const state = tmpDir(t);
+    const { gw } = await session(t, state, ['--deny-tool', 'write_file'], async (gw) => {
+      await gw.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      await gw.send(req(1, 'tools/list'));
+      assert.ok(!toolNames(await gw.response(1)).includes('write_file'));
+      await gw.send(req(2, 'tools/list'));
+      await gw.response(2);
+    });
+    assert.doesNotMatch(gw.stderr, /no longer offered/);
+    const list = spawnSync(GATEWAY, ['pins', 'list'], { encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.match(list.stdout, /write_file\s+pinned/);
+  });
+
   test('a client may not use the ids reserved for the gateway', T, async (t) => {
     const state = tmpDir(t);
     await session(t, state, [], async (gw) => {
