@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 /* The whole envelope, capture buffers included: also after an error or an
- * overflow it must not depend on the cuts (U9 in /tmp/assay-bugs/unit.md). */
+ * overflow it must not depend on the cuts (a regression test). */
 static bool same_env(const struct mcp_envelope *a, const struct mcp_envelope *b)
 {
 	if (a->top != b->top || a->elements != b->elements || a->present != b->present ||

@@ -18,7 +18,7 @@
  *    is never valid outside a string (and jansson refuses it inside one),
  *    so whenever jansson accepts a text holding a NUL byte it is jansson's
  *    bug and the scanner is right to refuse it.
- * (The depth limit used to differ -- bug U7 in /tmp/assay-bugs/unit.md -- and
+ * (The depth limit used to differ -- fixed -- and
  * is now counted the same way, so it is no longer an excuse.)
  */
 #ifndef ASSAY_JSON_ORACLE_H

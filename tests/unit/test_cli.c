@@ -260,7 +260,7 @@ static void unknown_options(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U3 (see /tmp/assay-bugs/unit.md): an unknown short option that is not
+/* Regression: an unknown short option that is not
  * the last of its cluster. */
 static void unknown_option_in_cluster(void **state)
 {
@@ -271,7 +271,7 @@ static void unknown_option_in_cluster(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U8 (see /tmp/assay-bugs/unit.md): a value given to a long option
+/* Regression: a value given to a long option
  * that takes none is reported as an unknown short option. */
 static void long_option_with_unexpected_value(void **state)
 {

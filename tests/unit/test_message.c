@@ -302,7 +302,7 @@ static void build_tool_error_keeps_raw_id(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U6 (see /tmp/assay-bugs/unit.md): text that is not valid UTF-8 (for
+/* Regression: text that is not valid UTF-8 (for
  * example cut in the middle of a character by snprintf) must still give a
  * reply, or the denied request is never answered. */
 static void build_error_invalid_utf8_text(void **state)

@@ -272,7 +272,7 @@ static void depth_limit(void **state)
 	free(d);
 }
 
-/* Bug U7 (see /tmp/assay-bugs/unit.md): scan.h says the limit is the same
+/* Regression: scan.h says the limit is the same
  * as jansson's, but jansson counts the innermost scalar as a level too. */
 static void depth_scalar_leaf_vs_jansson(void **state)
 {
@@ -556,7 +556,7 @@ static void id_key_equivalence(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U5 (see /tmp/assay-bugs/unit.md): 16-digit integers >= 2^53 keep
+/* Regression: 16-digit integers >= 2^53 keep
  * their text while the same number written otherwise goes through a double. */
 static void id_key_equivalence_above_2p53(void **state)
 {
@@ -635,7 +635,7 @@ static void id_key_from_raw_table(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U4 (see /tmp/assay-bugs/unit.md): raw text with more than one value. */
+/* Regression: raw text with more than one value. */
 static void id_key_from_raw_rejects_extra_members(void **state)
 {
 	(void)state;
@@ -917,7 +917,7 @@ out:
 	assert_int_equal(bad, 0);
 }
 
-/* Bug U9 (see /tmp/assay-bugs/unit.md): after an error inside a repeated
+/* Regression: after an error inside a repeated
  * member's string, the envelope must still describe something that was
  * seen, and not depend on how the input was cut. */
 static void envelope_after_error_is_coherent(void **state)
