@@ -329,7 +329,7 @@ int gw_pins_tools(struct gw_pins *pn, json_t *result)
 			modified += n;
 	}
 	if (k.changed)
-		save(pn);
+		pn->dirty = true;
 	return modified;
 }
 
@@ -357,8 +357,14 @@ int gw_pins_instructions(struct gw_pins *pn, json_t *result)
 							 "action", modified ? "blocked" : "warned"));
 	}
 	if (c != POL_PIN_SAME)
-		save(pn);
+		pn->dirty = true;
 	return modified;
+}
+
+void gw_pins_flush(struct gw_pins *pn)
+{
+	if (pn->enabled && pn->dirty && save(pn) == 0)
+		pn->dirty = false;
 }
 
 int gw_pins_blocked(const struct gw_pins *pn, const char *tool, char *what, size_t size)

@@ -37,6 +37,7 @@ struct gw_pins {
 	bool verified;	   /* this session's tool list has been checked */
 	bool verify_failed; /* ...and could not be: calls are denied */
 	unsigned refreshing; /* gateway listings in flight */
+	bool dirty;	     /* pins changed since the store was written */
 };
 
 /* Set up pinning for the server |cmd| (|argc| words; |name| from --name
@@ -57,6 +58,11 @@ int gw_pins_tools(struct gw_pins *pn, json_t *result);
 /* Check the instructions of an initialize |result| (removed under block
  * when they changed).  Returns 1 when |result| was modified, else 0. */
 int gw_pins_instructions(struct gw_pins *pn, json_t *result);
+
+/* Write the pins to the store if they changed (done after the message
+ * that changed them has been forwarded: the disk is off the client's
+ * path). */
+void gw_pins_flush(struct gw_pins *pn);
 
 /* Whether calls to |tool| are blocked (on_change: block and a change not
  * approved): 1 with what changed in |what|, else 0. */

@@ -595,6 +595,7 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 			 removed == 1 ? "y" : "ies", p->method);
 	}
 	json_decref(res);
+	gw_pins_flush(&s->pins);
 	return removed;
 }
 

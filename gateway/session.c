@@ -490,6 +490,7 @@ static void finish(struct gw_session *s)
 		gw_audit("exit", f);
 	}
 
+	gw_pins_flush(&s->pins);
 	kill_leftovers(s);
 	uv_timer_start(&s->finish_timer, on_flush_timeout, FINISH_FLUSH_MS, 0);
 	gw_sink_flush(&s->client_out, client_flushed);
