@@ -76,12 +76,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/assay-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 audit=$work/audit.jsonl
 results=$work/results.jsonl
-# The gateway's pin store and audit key live under XDG_STATE_HOME: keep the
-# benchmark's own, so it neither reads nor changes the user's.
-export XDG_STATE_HOME=$work/state
 # The gateway keeps state (tool pins, the audit key) under $XDG_STATE_HOME.
-# Every configuration starts from an empty one: the figures must not depend
-# on what earlier use left there, and a benchmark must not add to the user's.
+# Every configuration starts from an empty one of the benchmark's own: the
+# figures must not depend on what earlier use left there, and a benchmark
+# must neither read nor change the user's.
 state=$work/state
 export XDG_STATE_HOME=$state
 
@@ -122,6 +120,7 @@ opts=()
 [[ $quick == 1 ]] && opts+=(--quick)
 [[ -n $scale ]] && opts+=(--scale "$scale")
 failed=0
+started=$(date -u '+%Y-%m-%d %H:%M')
 read -r busy0 steal0 < <(cpu_busy)
 children_cpu >"$work/ours0"
 ours0=$(cat "$work/ours0")
@@ -154,7 +153,7 @@ report=$work/report.md
 # ---- write up ------------------------------------------------------------------------
 section=$work/section.md
 {
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with:"
+	echo "Measured $started to $(date -u '+%H:%M') UTC with:"
 	echo
 	echo '```sh'
 	echo "bench/run.sh${args[*]:+ ${args[*]}}"
@@ -172,9 +171,11 @@ section=$work/section.md
 	for label in "${labels[@]}"; do
 		mapfile -t cmd < <(config_cmd "$label")
 		line="${cmd[*]}"
-		line=${line//$audit/\$TMPDIR\/audit.jsonl}
+		line=${line//$work/\$WORK}
 		echo "| $label | \`$line\` |"
 	done
+	echo
+	echo "(\`\$WORK\` is a temporary directory that run.sh removes at the end.)"
 	echo
 	cat "$report"
 } >"$section"
