@@ -285,8 +285,13 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		sj = (struct subject){"the call to tool", "tool", "name", NULL, 0};
 		rules = &pol->tools;
 		is_call = true;
+		/* Pins matter only once this session's check found a change (every
+		 * pending change is found then: calls wait for that check) or the
+		 * check failed; otherwise the params need not be parsed. */
+		bool pins_matter = s->pins.enabled && s->pins.on_change == POL_PINS_BLOCK &&
+				   (s->pins.verify_failed || json_object_size(s->pins.reported) > 0);
 		decide = pol_tool_rules_active(rules) || pol->n_arg_rules || pol->n_rate_limits ||
-			 pol->session_total || s->pins.enabled;
+			 pol->session_total || pins_matter;
 	} else if (mcp_envelope_method_is(env, "resources/read")) {
 		sj = (struct subject){"reading resource", "uri", "uri", NULL, 0};
 		rules = &pol->resources;
