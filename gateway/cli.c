@@ -29,6 +29,16 @@ static const char usage_text[] =
 	"                            (default) or a JSON-RPC error (code -32050)\n"
 	"  --name NAME               the server's identity for tool pinning (default:\n"
 	"                            derived from the command line, without secrets)\n"
+	"Sandbox (docs/sandbox.md):\n"
+	"  --env-allow GLOB          pass variables matching GLOB to the server even when\n"
+	"                            they look like secrets (repeatable)\n"
+	"  --env-strict              pass only PATH, HOME, USER, LOGNAME, LANG, LC_*, TERM,\n"
+	"                            TZ and the private TMPDIR (plus --env-allow)\n"
+	"  --env-passthrough         do not scrub the environment (reported as degraded)\n"
+	"  --fail-closed             stop before starting the server when the kernel\n"
+	"                            cannot enforce a protection the policy asks for\n"
+	"  --enforce                 refuse to run without Landlock\n"
+	"  --no-sandbox              run the server with all of the user's rights\n"
 	"Recording:\n"
 	"  --audit FILE              append one JSON object per event to FILE\n"
 	"  -q, --quiet               log only errors to stderr\n"
@@ -55,7 +65,10 @@ static const char usage_text[] =
 	"  assay-gateway policy check FILE    validate FILE and print the effective policy\n"
 	"  assay-gateway policy show --default  print the built-in policy\n"
 	"  assay-gateway pins list|approve    pinned tool definitions (docs/policy.md)\n"
-	"(To run a server command named 'policy' or 'pins', put '--' before it.)\n";
+	"  assay-gateway sandbox [OPTIONS] -- CMD  run any command in the sandbox\n"
+	"  assay-gateway doctor [--json]      what this machine can enforce\n"
+	"(To run a server command named 'policy', 'pins', 'sandbox' or 'doctor', put '--'\n"
+	"before it.)\n";
 
 enum {
 	OPT_ALLOW_TOOL = 256,
@@ -69,6 +82,12 @@ enum {
 	OPT_POLICY,
 	OPT_DRY_RUN,
 	OPT_NAME,
+	OPT_ENV_ALLOW,
+	OPT_ENV_STRICT,
+	OPT_ENV_PASSTHROUGH,
+	OPT_FAIL_CLOSED,
+	OPT_ENFORCE,
+	OPT_NO_SANDBOX,
 };
 
 static const struct option long_options[] = {
@@ -87,6 +106,12 @@ static const struct option long_options[] = {
 	{"policy", required_argument, NULL, OPT_POLICY},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"name", required_argument, NULL, OPT_NAME},
+	{"env-allow", required_argument, NULL, OPT_ENV_ALLOW},
+	{"env-strict", no_argument, NULL, OPT_ENV_STRICT},
+	{"env-passthrough", no_argument, NULL, OPT_ENV_PASSTHROUGH},
+	{"fail-closed", no_argument, NULL, OPT_FAIL_CLOSED},
+	{"enforce", no_argument, NULL, OPT_ENFORCE},
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 	{NULL, 0, NULL, 0},
 };
 
@@ -151,6 +176,8 @@ int gw_parse_duration(const char *s, uint64_t *ms)
 void gw_options_close(struct gw_options *o)
 {
 	pol_tool_rules_close(&o->tools);
+	free(o->sandbox.env_allow);
+	o->sandbox.env_allow = NULL;
 }
 
 static int __attribute__((format(printf, 2, 3))) usage_error(FILE *err, const char *fmt, ...)
@@ -223,6 +250,30 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 				return usage_error(err, "--name needs a value");
 			o->name = arg;
 			break;
+		case OPT_ENV_ALLOW:
+			if (!*arg || strchr(arg, '=') || pol_glob_check(arg) != 0)
+				return usage_error(err, "--env-allow: '%s' is not a variable name "
+						   "or glob", arg);
+			if (!o->sandbox.env_allow &&
+			    !(o->sandbox.env_allow = calloc((size_t)argc, sizeof(char *))))
+				return usage_error(err, "out of memory");
+			o->sandbox.env_allow[o->sandbox.n_env_allow++] = arg;
+			break;
+		case OPT_ENV_STRICT:
+			o->sandbox.env_strict = true;
+			break;
+		case OPT_ENV_PASSTHROUGH:
+			o->sandbox.env_passthrough = true;
+			break;
+		case OPT_FAIL_CLOSED:
+			o->sandbox.fail_closed = true;
+			break;
+		case OPT_ENFORCE:
+			o->sandbox.require_landlock = true;
+			break;
+		case OPT_NO_SANDBOX:
+			o->sandbox.disabled = true;
+			break;
 		case OPT_AUDIT:
 			if (!*arg)
 				return usage_error(err, "--audit needs a file name");
@@ -281,6 +332,11 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 		}
 		}
 	}
+	if (o->sandbox.env_strict && o->sandbox.env_passthrough)
+		return usage_error(err, "--env-strict and --env-passthrough contradict each other");
+	if (o->sandbox.disabled && (o->sandbox.fail_closed || o->sandbox.require_landlock))
+		return usage_error(err, "--no-sandbox contradicts %s",
+				   o->sandbox.fail_closed ? "--fail-closed" : "--enforce");
 	if (optind >= argc)
 		return usage_error(err, "missing the server command");
 	o->cmd = &argv[optind];

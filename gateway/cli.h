@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "policies/toolrules.h"
+#include "sandbox.h"
 
 enum gw_verbosity { GW_QUIET = 0, GW_NORMAL = 1, GW_VERBOSE = 2 };
 
@@ -26,6 +27,7 @@ struct gw_options {
 	size_t max_pending;
 	uint64_t drain_timeout_ms;
 	uint64_t grace_ms;
+	struct gw_sandbox_cli sandbox; /* --fail-closed, --enforce, --env-*, --no-sandbox */
 };
 
 enum gw_cli_result {

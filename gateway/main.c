@@ -9,6 +9,7 @@
 #include "log.h"
 #include "pins.h"
 #include "policy_cmd.h"
+#include "sandbox_cmd.h"
 #include "session.h"
 
 /* Make sure descriptors 0-2 exist, so a file we open can never become our
@@ -38,6 +39,12 @@ int main(int argc, char **argv)
 		return gw_policy_command(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "pins") == 0)
 		return gw_pins_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "sandbox") == 0)
+		return gw_sandbox_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0) {
+		gw_log_init(GW_QUIET);
+		return gw_doctor_command(argc - 1, argv + 1);
+	}
 	struct gw_options opt;
 	int rc = gw_cli_parse(argc, argv, &opt, stdout, stderr);
 	if (rc != GW_CLI_RUN) {

@@ -329,32 +329,10 @@ static void describe_status(int status, char *out, size_t size)
 		snprintf(out, size, "ended with wait status %d", status);
 }
 
-/* Kill whatever the server left behind: its process group, and any
- * descendant re-parented to us (we are a child subreaper). */
+/* Kill whatever the server left behind. */
 static void kill_leftovers(struct gw_session *s)
 {
-	if (s->child > 0)
-		(void)kill(-s->child, SIGKILL);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	for (int round = 0; round < 4; round++) {
-		FILE *f = fopen(path, "re");
-		if (!f)
-			return;
-		int pid, found = 0;
-		while (fscanf(f, "%d", &pid) == 1) {
-			(void)kill(pid, SIGKILL);
-			found++;
-		}
-		fclose(f);
-		if (!found)
-			return;
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		usleep(2000);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	}
+	sbx_kill_descendants(s->child);
 }
 
 static void close_handle(uv_handle_t *h)
@@ -525,14 +503,14 @@ static void audit_start(struct gw_session *s, const char *path)
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");
 	gw_audit("session_start",
-		 json_pack("{s:s,s:o,s:s,s:s,s:i,s:i,s:s,s:s,s:o,s:s,s:I,s:s,s:s}", "version",
+		 json_pack("{s:s,s:o,s:s,s:s,s:i,s:i,s:s,s:s,s:o,s:s,s:I,s:s,s:s,s:o}", "version",
 			   ASSAY_VERSION, "command", cmd, "executable", path ? path : "", "cwd",
 			   cwd, "gateway_pid", (int)getpid(), "server_pid", (int)s->child,
 			   "policy", s->policy.source ? s->policy.source : "", "mode",
 			   s->policy.mode == POL_MODE_AUDIT ? "audit" : "enforce", "tool_rules", rules, "deny_reply",
 			   s->policy.deny_reply_error ? "error" : "result", "max_message_bytes",
 			   (json_int_t)o->max_message_bytes, "stdin", gw_fd_kind(0), "stdout",
-			   gw_fd_kind(1)));
+			   gw_fd_kind(1), "sandbox", gw_sandbox_json(&s->sandbox)));
 }
 
 /* Resolve and start the server.  Returns 0 or an exit code. */
@@ -579,6 +557,7 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		.envp = environ,
 		.stdio = {in[0], out[1], err[1]},
 	};
+	gw_sandbox_spawn_opts(&s->sandbox, &so);
 	struct sbx_spawn_error serr;
 	rc = sbx_spawn(&so, &s->child, &serr);
 	close(in[0]);
@@ -595,7 +574,10 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 				 strerror(serr.err),
 				 serr.err == ENOENT ? " (is the interpreter on its #! line installed?)"
 				 : serr.err == ENOEXEC ? " (not a program or script)"
-						       : "");
+				 : serr.err == EACCES && s->sandbox.enabled
+					 ? " (the sandbox may not grant execute on it or its "
+					   "interpreter: see sandbox.filesystem.execute)"
+					 : "");
 		} else if (rc == -ECHILD) {
 			snprintf(reason, sizeof(reason), "cannot start the server: %s failed: %s",
 				 sbx_stage_name(serr.stage), strerror(serr.err));
@@ -648,6 +630,8 @@ int gw_session_run(const struct gw_options *opt)
 	}
 	s->opt = opt;
 	s->start_ns = uv_hrtime();
+	s->sandbox.tmp.fd = -1;
+	s->sandbox.ruleset_fd = -1;
 	int code = 0;
 
 	uv_loop_init(&s->loop);
@@ -697,6 +681,15 @@ int gw_session_run(const struct gw_options *opt)
 		code = 2;
 		goto out;
 	}
+	char serr_msg[4096];
+	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &opt->sandbox,
+			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
+			       sizeof(serr_msg)) != 0) {
+		gw_error("sandbox: %s", serr_msg);
+		code = 2;
+		goto out;
+	}
+	gw_sandbox_log(&s->sandbox);
 	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
 	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
 	mcp_idmap_init(&s->client_pending, opt->max_pending);
@@ -774,6 +767,7 @@ out:
 	pol_policy_close(&s->policy);
 	pol_rate_close(&s->rate);
 	gw_pins_close(&s->pins);
+	gw_sandbox_close(&s->sandbox);
 	pol_resolve_cache_close(&s->resolve_cache);
 	free(s);
 	return code;

@@ -19,6 +19,7 @@
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
 #include "pins.h"
+#include "sandbox.h"
 #include "policies/paths.h"
 #include "policies/policy.h"
 #include "policies/ratelimit.h"
@@ -75,6 +76,7 @@ struct gw_session {
 	struct pol_path_ctx paths;  /* how argument rules read paths */
 	struct pol_resolve_cache resolve_cache;
 	struct gw_pins pins;
+	struct gw_sandbox sandbox;
 	char cwd[4096];
 
 	struct gw_source client_in, server_out, server_err;

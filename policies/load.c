@@ -717,6 +717,245 @@ static bool load_audit(struct ctx *c, const struct pol_ynode *n, struct pol_poli
 	return true;
 }
 
+static const char *const bool_words[] = {"false", "true", NULL};
+
+static bool load_bool(struct ctx *c, const struct pol_ynode *n, const char *what, bool *out)
+{
+	int i = choice(c, n, what, bool_words);
+	if (i < 0)
+		return false;
+	*out = i == 1;
+	return true;
+}
+
+/* A list of absolute paths (may be empty; one string is a list of one). */
+static bool load_paths(struct ctx *c, const struct pol_ynode *n, const char *what, char ***out,
+		       size_t *count)
+{
+	if (n->kind == POL_Y_SEQ && n->count == 0)
+		return true;
+	return load_strings(c, n, what, true, out, count);
+}
+
+static bool load_ports(struct ctx *c, const struct pol_ynode *n, const char *what,
+		       uint16_t *ports, size_t *count)
+{
+	const struct pol_ynode *const *items = (const struct pol_ynode *const *)&n;
+	size_t k = 1;
+	if (n->kind == POL_Y_SEQ) {
+		items = (const struct pol_ynode *const *)n->items;
+		k = n->count;
+	}
+	if (k > POL_MAX_PORTS)
+		return error_at(c, n, "%s: at most %d ports", what, POL_MAX_PORTS);
+	*count = 0;
+	for (size_t i = 0; i < k; i++) {
+		unsigned long long u;
+		if (!parse_uint(c, items[i], what, 65535, &u))
+			return false;
+		if (u == 0)
+			return error_at(c, items[i], "%s: port 0 is not a port", what);
+		ports[(*count)++] = (uint16_t)u;
+	}
+	return true;
+}
+
+static const char *const limit_names[] = {"open_files", "file_size", "processes",
+					  "address_space", "cpu_seconds", NULL};
+
+const char *pol_limit_name(enum pol_limit l)
+{
+	return l < POL_LIMIT_COUNT ? limit_names[l] : "?";
+}
+
+static bool load_sandbox_env(struct ctx *c, const struct pol_ynode *n, struct pol_sandbox *sb)
+{
+	static const char *const keys[] = {"mode", "allow", NULL};
+	static const char *const modes[] = {"scrub", "strict", "passthrough", NULL};
+	if (!expect(c, n, POL_Y_MAP, "sandbox.env") || !check_keys(c, n, "sandbox.env", keys))
+		return false;
+	const struct pol_ynode *v;
+	if ((v = pol_ytree_get(n, "mode"))) {
+		int i = choice(c, v, "sandbox.env.mode", modes);
+		if (i < 0)
+			return false;
+		sb->env_mode = (enum pol_env_mode)i;
+	}
+	if ((v = pol_ytree_get(n, "allow"))) {
+		if (v->kind == POL_Y_SEQ && v->count == 0)
+			return true;
+		if (!load_strings(c, v, "sandbox.env.allow", false, &sb->env_allow,
+				  &sb->n_env_allow))
+			return false;
+		for (size_t i = 0; i < sb->n_env_allow; i++)
+			if (pol_glob_check(sb->env_allow[i]) != 0 || strchr(sb->env_allow[i], '='))
+				return error_at(c, v, "sandbox.env.allow: '%s' is not a variable "
+						"name or glob", sb->env_allow[i]);
+	}
+	return true;
+}
+
+static bool load_sandbox_fs(struct ctx *c, const struct pol_ynode *n, struct pol_sandbox *sb)
+{
+	static const char *const keys[] = {"system", "cwd", "read", "write", "execute", "deny",
+					   NULL};
+	static const char *const cwd[] = {"read", "write", "none", NULL};
+	if (!expect(c, n, POL_Y_MAP, "sandbox.filesystem") ||
+	    !check_keys(c, n, "sandbox.filesystem", keys))
+		return false;
+	const struct pol_ynode *v;
+	if ((v = pol_ytree_get(n, "system")) &&
+	    !load_bool(c, v, "sandbox.filesystem.system", &sb->fs_system))
+		return false;
+	if ((v = pol_ytree_get(n, "cwd"))) {
+		int i = choice(c, v, "sandbox.filesystem.cwd", cwd);
+		if (i < 0)
+			return false;
+		sb->fs_cwd = (enum pol_cwd_access)i;
+	}
+	if ((v = pol_ytree_get(n, "read")) &&
+	    !load_paths(c, v, "sandbox.filesystem.read", &sb->fs_read, &sb->n_fs_read))
+		return false;
+	if ((v = pol_ytree_get(n, "write")) &&
+	    !load_paths(c, v, "sandbox.filesystem.write", &sb->fs_write, &sb->n_fs_write))
+		return false;
+	if ((v = pol_ytree_get(n, "execute")) &&
+	    !load_paths(c, v, "sandbox.filesystem.execute", &sb->fs_exec, &sb->n_fs_exec))
+		return false;
+	if ((v = pol_ytree_get(n, "deny")) &&
+	    !load_paths(c, v, "sandbox.filesystem.deny", &sb->fs_deny, &sb->n_fs_deny))
+		return false;
+	return true;
+}
+
+static bool load_sandbox_net(struct ctx *c, const struct pol_ynode *n, struct pol_sandbox *sb)
+{
+	static const char *const keys[] = {"connect_tcp", "bind_tcp", "udp", "unix_sockets",
+					   NULL};
+	if (n->kind == POL_Y_SCALAR) {
+		static const char *const words[] = {"none", "open", NULL};
+		int i = choice(c, n, "sandbox.network", words);
+		if (i < 0)
+			return false;
+		sb->n_connect_tcp = 0;
+		sb->net_open = i == 1;
+		return true;
+	}
+	if (!expect(c, n, POL_Y_MAP, "sandbox.network") ||
+	    !check_keys(c, n, "sandbox.network", keys))
+		return false;
+	/* A network map replaces the default: what it leaves out is denied. */
+	sb->n_connect_tcp = 0;
+	const struct pol_ynode *v;
+	if ((v = pol_ytree_get(n, "connect_tcp")) &&
+	    !load_ports(c, v, "sandbox.network.connect_tcp", sb->connect_tcp, &sb->n_connect_tcp))
+		return false;
+	if ((v = pol_ytree_get(n, "bind_tcp")) &&
+	    !load_ports(c, v, "sandbox.network.bind_tcp", sb->bind_tcp, &sb->n_bind_tcp))
+		return false;
+	if ((v = pol_ytree_get(n, "udp")) && !load_bool(c, v, "sandbox.network.udp", &sb->udp))
+		return false;
+	if ((v = pol_ytree_get(n, "unix_sockets")) &&
+	    !load_paths(c, v, "sandbox.network.unix_sockets", &sb->unix_sockets,
+			&sb->n_unix_sockets))
+		return false;
+	return true;
+}
+
+static bool load_sandbox_limits(struct ctx *c, const struct pol_ynode *n, struct pol_sandbox *sb)
+{
+	if (!expect(c, n, POL_Y_MAP, "sandbox.limits") ||
+	    !check_keys(c, n, "sandbox.limits", limit_names))
+		return false;
+	for (int i = 0; i < POL_LIMIT_COUNT; i++) {
+		const struct pol_ynode *v = pol_ytree_get(n, limit_names[i]);
+		if (!v)
+			continue;
+		char what[64];
+		snprintf(what, sizeof(what), "sandbox.limits.%s", limit_names[i]);
+		if (i == POL_LIMIT_FILE_SIZE || i == POL_LIMIT_ADDRESS_SPACE) {
+			size_t sz;
+			if (!parse_size(c, v, what, &sz))
+				return false;
+			sb->limits[i] = (long long)sz;
+		} else {
+			unsigned long long u;
+			if (!parse_uint(c, v, what, 1ull << 31, &u))
+				return false;
+			sb->limits[i] = (long long)u;
+		}
+		if (sb->limits[i] == 0 && i != POL_LIMIT_FILE_SIZE)
+			return error_at(c, v, "%s must be at least 1", what);
+	}
+	return true;
+}
+
+static bool load_sandbox(struct ctx *c, const struct pol_ynode *n, struct pol_sandbox *sb)
+{
+	static const char *const keys[] = {"enabled", "fail_closed", "require_landlock", "env",
+					   "filesystem", "network", "isolate", "limits", NULL};
+	static const char *const iso_keys[] = {"abstract_unix", "signals", NULL};
+	if (!expect(c, n, POL_Y_MAP, "sandbox") || !check_keys(c, n, "sandbox", keys))
+		return false;
+	const struct pol_ynode *v;
+	if ((v = pol_ytree_get(n, "enabled")) &&
+	    !load_bool(c, v, "sandbox.enabled", &sb->enabled))
+		return false;
+	if ((v = pol_ytree_get(n, "fail_closed")) &&
+	    !load_bool(c, v, "sandbox.fail_closed", &sb->fail_closed))
+		return false;
+	if ((v = pol_ytree_get(n, "require_landlock")) &&
+	    !load_bool(c, v, "sandbox.require_landlock", &sb->require_landlock))
+		return false;
+	if ((v = pol_ytree_get(n, "env")) && !load_sandbox_env(c, v, sb))
+		return false;
+	if ((v = pol_ytree_get(n, "filesystem")) && !load_sandbox_fs(c, v, sb))
+		return false;
+	if ((v = pol_ytree_get(n, "network")) && !load_sandbox_net(c, v, sb))
+		return false;
+	if ((v = pol_ytree_get(n, "isolate"))) {
+		if (!expect(c, v, POL_Y_MAP, "sandbox.isolate") ||
+		    !check_keys(c, v, "sandbox.isolate", iso_keys))
+			return false;
+		const struct pol_ynode *w;
+		if ((w = pol_ytree_get(v, "abstract_unix")) &&
+		    !load_bool(c, w, "sandbox.isolate.abstract_unix", &sb->scope_abstract_unix))
+			return false;
+		if ((w = pol_ytree_get(v, "signals")) &&
+		    !load_bool(c, w, "sandbox.isolate.signals", &sb->scope_signals))
+			return false;
+	}
+	if ((v = pol_ytree_get(n, "limits")) && !load_sandbox_limits(c, v, sb))
+		return false;
+	return true;
+}
+
+static void sandbox_init(struct pol_sandbox *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->enabled = true;
+	sb->fs_system = true;
+	sb->fs_cwd = POL_CWD_READ;
+	/* HTTPS, and DNS over TCP (the resolver is switched with RES_OPTIONS). */
+	sb->connect_tcp[0] = 443;
+	sb->connect_tcp[1] = 53;
+	sb->n_connect_tcp = 2;
+	sb->scope_abstract_unix = true;
+	sb->scope_signals = true;
+	for (int i = 0; i < POL_LIMIT_COUNT; i++)
+		sb->limits[i] = -1;
+}
+
+static void sandbox_close(struct pol_sandbox *sb)
+{
+	free_strings(sb->env_allow, sb->n_env_allow);
+	free_strings(sb->fs_read, sb->n_fs_read);
+	free_strings(sb->fs_write, sb->n_fs_write);
+	free_strings(sb->fs_exec, sb->n_fs_exec);
+	free_strings(sb->fs_deny, sb->n_fs_deny);
+	free_strings(sb->unix_sockets, sb->n_unix_sockets);
+}
+
 void pol_policy_init(struct pol_policy *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -728,6 +967,7 @@ void pol_policy_init(struct pol_policy *p)
 	pol_tool_rules_set_section(&p->tools, "tools");
 	pol_tool_rules_set_section(&p->resources, "resources");
 	pol_tool_rules_set_section(&p->prompts, "prompts");
+	sandbox_init(&p->sandbox);
 }
 
 void pol_policy_close(struct pol_policy *p)
@@ -741,6 +981,7 @@ void pol_policy_close(struct pol_policy *p)
 	free(p->rate_limits);
 	free_arg_rules(p);
 	free(p->pins_store);
+	sandbox_close(&p->sandbox);
 	pol_policy_init(p);
 }
 
@@ -758,7 +999,7 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 	static const char *const keys[] = {"version",	      "mode",	   "deny_reply",
 					   "tools",	      "resources", "prompts",
 					   "client_requests", "responses", "pins",
-					   "audit",	      NULL};
+					   "audit",	      "sandbox",   NULL};
 	const struct pol_ynode *v;
 	bool ok = check_keys(&c, root, "the policy", keys);
 	if (ok) {
@@ -797,6 +1038,8 @@ int pol_policy_load(struct pol_policy *p, const char *text, size_t len, const ch
 		ok = load_pins(&c, v, p);
 	if (ok && (v = pol_ytree_get(root, "audit")) != NULL)
 		ok = load_audit(&c, v, p);
+	if (ok && (v = pol_ytree_get(root, "sandbox")) != NULL)
+		ok = load_sandbox(&c, v, &p->sandbox);
 	pol_ytree_free(root);
 	if (!ok) {
 		pol_policy_close(p);
@@ -896,6 +1139,66 @@ static void dump_name_rules(FILE *out, const char *section, const struct pol_too
 	}
 }
 
+static void dump_paths(FILE *out, const char *key, char **v, size_t n)
+{
+	fprintf(out, "    %s: [", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", out);
+		dump_expanded(out, v[i]);
+	}
+	fputs("]\n", out);
+}
+
+static void dump_ports(FILE *out, const char *key, const uint16_t *v, size_t n)
+{
+	fprintf(out, "    %s: [", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%u", i ? ", " : "", v[i]);
+	fputs("]\n", out);
+}
+
+static void dump_sandbox(FILE *out, const struct pol_sandbox *sb)
+{
+	static const char *const env[] = {"scrub", "strict", "passthrough"};
+	static const char *const cwd[] = {"read", "write", "none"};
+	fprintf(out, "sandbox:\n  enabled: %s\n  fail_closed: %s\n  require_landlock: %s\n",
+		bool_words[sb->enabled], bool_words[sb->fail_closed],
+		bool_words[sb->require_landlock]);
+	fprintf(out, "  env:\n    mode: %s\n    allow: [", env[sb->env_mode]);
+	for (size_t i = 0; i < sb->n_env_allow; i++) {
+		if (i)
+			fputs(", ", out);
+		dump_string(out, sb->env_allow[i]);
+	}
+	fprintf(out, "]\n  filesystem:\n    system: %s\n    cwd: %s\n", bool_words[sb->fs_system],
+		cwd[sb->fs_cwd]);
+	dump_paths(out, "read", sb->fs_read, sb->n_fs_read);
+	dump_paths(out, "write", sb->fs_write, sb->n_fs_write);
+	dump_paths(out, "execute", sb->fs_exec, sb->n_fs_exec);
+	dump_paths(out, "deny", sb->fs_deny, sb->n_fs_deny);
+	if (sb->net_open) {
+		fputs("  network: open\n", out);
+	} else {
+		fputs("  network:\n", out);
+		dump_ports(out, "connect_tcp", sb->connect_tcp, sb->n_connect_tcp);
+		dump_ports(out, "bind_tcp", sb->bind_tcp, sb->n_bind_tcp);
+		fprintf(out, "    udp: %s\n", bool_words[sb->udp]);
+		dump_paths(out, "unix_sockets", sb->unix_sockets, sb->n_unix_sockets);
+	}
+	fprintf(out, "  isolate:\n    abstract_unix: %s\n    signals: %s\n",
+		bool_words[sb->scope_abstract_unix], bool_words[sb->scope_signals]);
+	bool any = false;
+	for (int i = 0; i < POL_LIMIT_COUNT; i++) {
+		if (sb->limits[i] < 0)
+			continue;
+		if (!any)
+			fputs("  limits:\n", out);
+		any = true;
+		fprintf(out, "    %s: %lld\n", limit_names[i], sb->limits[i]);
+	}
+}
+
 void pol_policy_dump(const struct pol_policy *p, FILE *out)
 {
 	static const char *const args[] = {"hash", "redacted", "full"};
@@ -976,4 +1279,5 @@ void pol_policy_dump(const struct pol_policy *p, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "audit:\n  arguments: %s\n", args[p->audit_arguments]);
+	dump_sandbox(out, &p->sandbox);
 }

@@ -1,12 +1,18 @@
 /* sandbox/spawn.c - start the server process. */
 #include "sandbox/spawn.h"
 
+#include "landlock_uapi.h"
+#include "sandbox/seccomp.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +30,12 @@ const char *sbx_stage_name(enum sbx_stage stage)
 	case SBX_STAGE_SIGNALS: return "signal reset";
 	case SBX_STAGE_STDIO: return "stdio setup";
 	case SBX_STAGE_FDS: return "closing descriptors";
+	case SBX_STAGE_RLIMITS: return "resource limits";
+	case SBX_STAGE_CHDIR: return "changing directory";
+	case SBX_STAGE_CAPS: return "dropping capabilities";
+	case SBX_STAGE_NO_NEW_PRIVS: return "no_new_privs";
+	case SBX_STAGE_LANDLOCK: return "Landlock";
+	case SBX_STAGE_SECCOMP: return "seccomp";
 	case SBX_STAGE_EXEC: return "exec";
 	default: return "spawn";
 	}
@@ -101,6 +113,48 @@ static void __attribute__((noreturn)) child_fail(int fd, enum sbx_stage stage)
 	_exit(127);
 }
 
+/* Drop every capability for good: the securebits first (they need
+ * CAP_SETPCAP), so that exec of a setuid-root or file-capability binary
+ * gives nothing back; then the bounding set, the ambient set, and last the
+ * effective, permitted and inheritable sets. */
+static int drop_capabilities(void)
+{
+	if (prctl(PR_SET_SECUREBITS,
+		  SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+			  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+			  SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+		  0, 0, 0) != 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			if (errno == EINVAL)
+				break; /* past the last capability this kernel knows */
+			return -1;
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		return -1;
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+bool sbx_has_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return true; /* cannot tell: drop */
+	for (int i = 0; i < 2; i++)
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return true;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_SYS_ADMIN, 0, 0) == 1)
+		return true;
+	/* uid 0 regains the bounding set on exec unless it is dropped. */
+	return getuid() == 0 || geteuid() == 0;
+}
+
 static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, int errfd,
 						 pid_t parent, int maxfd)
 {
@@ -135,6 +189,28 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 		for (int fd = 3; fd < maxfd; fd++)
 			if (fd != errfd)
 				(void)close(fd);
+	}
+
+	for (size_t i = 0; i < o->nrlimits; i++) {
+		struct rlimit rl = {o->rlimits[i].value, o->rlimits[i].value};
+		if (setrlimit(o->rlimits[i].resource, &rl) != 0)
+			child_fail(errfd, SBX_STAGE_RLIMITS);
+	}
+	if (o->cwd && chdir(o->cwd) != 0)
+		child_fail(errfd, SBX_STAGE_CHDIR);
+	if (o->drop_caps && drop_capabilities() != 0)
+		child_fail(errfd, SBX_STAGE_CAPS);
+	if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(errfd, SBX_STAGE_NO_NEW_PRIVS);
+	if (o->landlock_fd > 0 &&
+	    syscall(__NR_landlock_restrict_self, o->landlock_fd, o->landlock_flags) != 0)
+		child_fail(errfd, SBX_STAGE_LANDLOCK);
+	if (o->seccomp) {
+		int rc = sbx_seccomp_install(o->seccomp);
+		if (rc != 0) {
+			errno = -rc;
+			child_fail(errfd, SBX_STAGE_SECCOMP);
+		}
 	}
 
 	execve(o->path, o->argv, o->envp);
@@ -183,4 +259,30 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	err->stage = n == (ssize_t)sizeof(r) ? (enum sbx_stage)r.stage : SBX_STAGE_NONE;
 	err->err = n == (ssize_t)sizeof(r) ? r.err : EIO;
 	return -ECHILD;
+}
+
+void sbx_kill_descendants(pid_t group)
+{
+	if (group > 0)
+		(void)kill(-group, SIGKILL);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	for (int round = 0; round < 4; round++) {
+		FILE *f = fopen(path, "re");
+		if (!f)
+			return;
+		int pid, found = 0;
+		while (fscanf(f, "%d", &pid) == 1) {
+			(void)kill(pid, SIGKILL);
+			found++;
+		}
+		fclose(f);
+		if (!found)
+			return;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		usleep(2000);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
 }

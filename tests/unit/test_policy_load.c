@@ -274,7 +274,26 @@ static const struct bad_case bad_cases[] = {
 	{"unknown key, no close match", "version: 1\nfrobnicate: 1\n", "t.yaml:2:1: ",
 	 "unknown key 'frobnicate' in the policy (expected one of: version, mode, deny_reply, tools, "
 	 "resources, prompts, client_requests, responses, ",
-	 "audit)"},
+	 "sandbox)"},
+	{"sandbox: port out of range", "version: 1\nsandbox:\n  network:\n    connect_tcp: [443, 70000]\n",
+	 "t.yaml:4:24: ", "sandbox.network.connect_tcp must be a whole number from 0 to 65535",
+	 "'70000'"},
+	{"sandbox: port 0", "version: 1\nsandbox:\n  network:\n    bind_tcp: 0\n", "t.yaml:4:15: ",
+	 "sandbox.network.bind_tcp: port 0 is not a port", NULL},
+	{"sandbox: relative write path", "version: 1\nsandbox:\n  filesystem:\n    write: [data]\n",
+	 "t.yaml:4:13: ", "sandbox.filesystem.write: 'data' is not an absolute path", NULL},
+	{"sandbox: env mode typo", "version: 1\nsandbox:\n  env:\n    mode: strct\n", "t.yaml:4:11: ",
+	 "sandbox.env.mode must be", "not 'strct'"},
+	{"sandbox: network word", "version: 1\nsandbox:\n  network: some\n", "t.yaml:3:12: ",
+	 "sandbox.network must be", "not 'some'"},
+	{"sandbox: misspelt filesystem key", "version: 1\nsandbox:\n  filesystem:\n    exec: [/x]\n",
+	 "t.yaml:4:5: ", "unknown key 'exec' in sandbox.filesystem", NULL},
+	{"sandbox: zero open files", "version: 1\nsandbox:\n  limits:\n    open_files: 0\n",
+	 "t.yaml:4:17: ", "sandbox.limits.open_files must be at least 1", NULL},
+	{"sandbox: env allow with =", "version: 1\nsandbox:\n  env:\n    allow: [\"A=B\"]\n",
+	 "t.yaml:4:12: ", "sandbox.env.allow: 'A=B' is not a variable name or glob", NULL},
+	{"sandbox: enabled not a bool", "version: 1\nsandbox:\n  enabled: yes\n", "t.yaml:3:12: ",
+	 "sandbox.enabled must be", "not 'yes'"},
 	{"unknown key in tools", "version: 1\ntools:\n  dany: [x]\n", "t.yaml:3:3: ",
 	 "unknown key 'dany' in tools", "did you mean 'deny'?"},
 	{"unknown key in tools, no match", "version: 1\ntools:\n  whitelist: [x]\n", "t.yaml:3:3: ",
@@ -627,6 +646,61 @@ static void test_node_limit(void **state)
 
 /* ---- good policies ---------------------------------------------------------- */
 
+/* The sandbox section: defaults, and each key landing where it should. */
+static void test_sandbox_values(void **state)
+{
+	(void)state;
+	struct pol_policy p;
+	char err[1024];
+	assert_int_equal(load(&p, "version: 1\n", err, sizeof(err)), 0);
+	const struct pol_sandbox *sb = &p.sandbox;
+	assert_true(sb->enabled);
+	assert_false(sb->fail_closed);
+	assert_int_equal(sb->env_mode, POL_ENV_SCRUB);
+	assert_true(sb->fs_system);
+	assert_int_equal(sb->fs_cwd, POL_CWD_READ);
+	assert_false(sb->net_open);
+	assert_int_equal(sb->n_connect_tcp, 2);
+	assert_int_equal(sb->connect_tcp[0], 443);
+	assert_int_equal(sb->connect_tcp[1], 53);
+	assert_int_equal(sb->n_bind_tcp, 0);
+	assert_false(sb->udp);
+	assert_true(sb->scope_abstract_unix);
+	assert_true(sb->scope_signals);
+	for (int i = 0; i < POL_LIMIT_COUNT; i++)
+		assert_int_equal(sb->limits[i], -1);
+	pol_policy_close(&p);
+
+	assert_int_equal(load(&p,
+			      "version: 1\nsandbox:\n  env: {mode: strict, allow: [K_*]}\n"
+			      "  filesystem: {cwd: write, write: [/srv/w], deny: [/srv/w/x]}\n"
+			      "  network: {bind_tcp: [8080]}\n  limits: {file_size: 2M}\n",
+			      err, sizeof(err)),
+			 0);
+	assert_int_equal(sb->env_mode, POL_ENV_STRICT);
+	assert_int_equal(sb->n_env_allow, 1);
+	assert_string_equal(sb->env_allow[0], "K_*");
+	assert_int_equal(sb->fs_cwd, POL_CWD_WRITE);
+	assert_int_equal(sb->n_fs_write, 1);
+	assert_string_equal(sb->fs_write[0], "/srv/w");
+	assert_string_equal(sb->fs_deny[0], "/srv/w/x");
+	/* A network map replaces the default ports: no connect at all here. */
+	assert_int_equal(sb->n_connect_tcp, 0);
+	assert_int_equal(sb->n_bind_tcp, 1);
+	assert_int_equal(sb->bind_tcp[0], 8080);
+	assert_int_equal(sb->limits[POL_LIMIT_FILE_SIZE], 2 * 1024 * 1024);
+	assert_int_equal(sb->limits[POL_LIMIT_OPEN_FILES], -1);
+	pol_policy_close(&p);
+
+	assert_int_equal(load(&p, "version: 1\nsandbox:\n  network: none\n", err, sizeof(err)), 0);
+	assert_int_equal(sb->n_connect_tcp, 0);
+	assert_false(sb->net_open);
+	pol_policy_close(&p);
+	assert_int_equal(load(&p, "version: 1\nsandbox:\n  network: open\n", err, sizeof(err)), 0);
+	assert_true(sb->net_open);
+	pol_policy_close(&p);
+}
+
 static void test_values(void **state)
 {
 	(void)state;
@@ -829,6 +903,16 @@ static const char *const round_trip_cases[] = {
 	"version: 1\nresponses:\n  secrets: block\npins:\n  on_change: warn\n  sanitize: false\n"
 	"  store: \"/var/lib/a b/pins.json\"\n",
 	"version: 1\nresponses:\n  secrets: off\npins:\n  on_change: off\n",
+	"version: 1\nsandbox:\n  fail_closed: true\n  require_landlock: true\n  env:\n    mode: strict\n"
+	"    allow: [\"MY_API_KEY\", \"FOO_*\"]\n  filesystem:\n    system: false\n    cwd: write\n"
+	"    read: [/srv/data]\n    write: [\"/var/tmp/a b\"]\n    execute: [/opt/tool]\n"
+	"    deny: [/srv/data/private]\n  network:\n    connect_tcp: [443, 8080]\n    bind_tcp: [3000]\n"
+	"    udp: true\n    unix_sockets: [/run/app.sock]\n  isolate: {abstract_unix: false, signals: "
+	"false}\n  limits: {open_files: 256, file_size: 1G, processes: 64, address_space: 8G, "
+	"cpu_seconds: 3600}\n",
+	"version: 1\nsandbox:\n  network: none\n  env: {mode: passthrough}\n",
+	"version: 1\nsandbox:\n  network: open\n  enabled: false\n  filesystem: {cwd: none}\n",
+
 	/* Characters a YAML reader folds or drops when written raw. */
 	"version: 1\ntools:\n  deny: [\"a\\u0085b\"]\n",
 	"version: 1\ntools:\n  deny: [\"c\\u2028d\"]\n",
@@ -1331,6 +1415,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_node_limit),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_sandbox_values),
 		cmocka_unit_test(test_shipped_packs_load),
 		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_round_trip),

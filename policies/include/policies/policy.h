@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -92,6 +93,51 @@ enum pol_client_request {
 	POL_CR_COUNT,
 };
 
+enum pol_env_mode {
+	POL_ENV_SCRUB = 0,   /* remove secrets, code-injection and door-out variables */
+	POL_ENV_STRICT,	     /* only a small safe base */
+	POL_ENV_PASSTHROUGH, /* nothing removed */
+};
+
+enum pol_cwd_access { POL_CWD_READ = 0, POL_CWD_WRITE, POL_CWD_NONE };
+
+enum pol_limit {
+	POL_LIMIT_OPEN_FILES = 0,
+	POL_LIMIT_FILE_SIZE,
+	POL_LIMIT_PROCESSES,
+	POL_LIMIT_ADDRESS_SPACE,
+	POL_LIMIT_CPU_SECONDS,
+	POL_LIMIT_COUNT,
+};
+
+#define POL_MAX_PORTS 64
+
+/* The sandbox section: what the server process may do (sandbox/ enforces
+ * it).  Filesystem lists add to the built-in system list; the network
+ * section replaces the default (TCP connect to 443 and 53). */
+struct pol_sandbox {
+	bool enabled;		 /* sandbox.enabled (default true) */
+	bool fail_closed;	 /* stop when a protection cannot be enforced */
+	bool require_landlock;	 /* refuse to run without Landlock */
+	enum pol_env_mode env_mode;
+	char **env_allow; /* globs kept in any mode */
+	size_t n_env_allow;
+	bool fs_system; /* the built-in list of system directories (default true) */
+	enum pol_cwd_access fs_cwd;
+	char **fs_read, **fs_write, **fs_exec, **fs_deny; /* expanded absolute paths */
+	size_t n_fs_read, n_fs_write, n_fs_exec, n_fs_deny;
+	bool net_open; /* network: open -- no network restriction at all */
+	uint16_t connect_tcp[POL_MAX_PORTS];
+	size_t n_connect_tcp;
+	uint16_t bind_tcp[POL_MAX_PORTS];
+	size_t n_bind_tcp;
+	bool udp;
+	char **unix_sockets; /* pathname sockets the server may connect to */
+	size_t n_unix_sockets;
+	bool scope_abstract_unix, scope_signals; /* default true */
+	long long limits[POL_LIMIT_COUNT];	 /* -1: the default */
+};
+
 struct pol_policy {
 	char *source; /* file name, or "<built-in default>" */
 	int version;
@@ -112,6 +158,7 @@ struct pol_policy {
 	char *pins_store;			   /* pins.store, expanded; NULL: default */
 	bool pins_keep_descriptions;		   /* pins.sanitize: false */
 	enum pol_audit_args audit_arguments;
+	struct pol_sandbox sandbox;
 };
 
 /* An empty policy: everything allowed, enforce mode, result replies. */
@@ -142,6 +189,9 @@ void pol_args_prime(const struct pol_policy *p, const struct pol_path_ctx *pc);
 /* Write the effective policy (defaults applied) as YAML that loads back to
  * the same policy. */
 void pol_policy_dump(const struct pol_policy *p, FILE *out);
+
+/* Names of the limits as written in the policy ("open_files"). */
+const char *pol_limit_name(enum pol_limit l);
 
 /* Name of a client request kind as written in the policy ("sampling"). */
 const char *pol_client_request_name(enum pol_client_request r);

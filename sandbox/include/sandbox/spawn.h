@@ -8,6 +8,7 @@
 #ifndef SANDBOX_SPAWN_H
 #define SANDBOX_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,7 +19,20 @@ enum sbx_stage {
 	SBX_STAGE_SIGNALS,
 	SBX_STAGE_STDIO,
 	SBX_STAGE_FDS,
+	SBX_STAGE_RLIMITS,
+	SBX_STAGE_CHDIR,
+	SBX_STAGE_CAPS,
+	SBX_STAGE_NO_NEW_PRIVS,
+	SBX_STAGE_LANDLOCK,
+	SBX_STAGE_SECCOMP,
 	SBX_STAGE_EXEC,
+};
+
+struct sbx_bpf; /* sandbox/seccomp.h */
+
+struct sbx_rlimit {
+	int resource; /* RLIMIT_* */
+	unsigned long long value; /* soft and hard limit */
 };
 
 struct sbx_spawn_opts {
@@ -26,12 +40,28 @@ struct sbx_spawn_opts {
 	char *const *argv;  /* NULL-terminated; argv[0] is what the server sees */
 	char *const *envp;  /* NULL-terminated */
 	int stdio[3];	    /* descriptors that become the child's 0, 1, 2 (all > 2) */
+
+	/* The sandbox, applied in this order after the descriptors are set up;
+	 * zero values leave the step out. */
+	const struct sbx_rlimit *rlimits; /* lowered, never raised */
+	size_t nrlimits;
+	const char *cwd;	  /* chdir before the sandbox closes the filesystem */
+	bool drop_caps;		  /* drop every capability, lock the securebits */
+	bool no_new_privs;	  /* PR_SET_NO_NEW_PRIVS */
+	int landlock_fd;	  /* landlock_restrict_self(); -1 or 0: none */
+	unsigned landlock_flags;
+	const struct sbx_bpf *seccomp; /* installed last */
 };
 
 struct sbx_spawn_error {
 	enum sbx_stage stage;
 	int err; /* errno */
 };
+
+/* True when the calling process holds any capability (effective,
+ * permitted, inheritable, ambient, or a non-empty bounding set while
+ * running as uid 0): then drop_caps is needed. */
+bool sbx_has_capabilities(void);
 
 /* Fork and exec.  The child becomes a session leader (so its process group
  * id is its pid), is killed when the gateway dies (PR_SET_PDEATHSIG), gets
@@ -40,6 +70,11 @@ struct sbx_spawn_error {
  * negative errno: -ECHILD when the child reported a failure (details in
  * |*err|), other values when fork or pipe creation failed. */
 int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error *err);
+
+/* Kill process group |group| (when > 0) and every descendant re-parented
+ * to the caller (a child subreaper), and reap them.  Call it after the
+ * command itself was reaped. */
+void sbx_kill_descendants(pid_t group);
 
 /* Name of a stage for messages. */
 const char *sbx_stage_name(enum sbx_stage stage);

@@ -1,0 +1,461 @@
+/* gateway/sandbox.c - the policy's sandbox section turned into spawn options. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* The built-in system list (sandbox.filesystem.system): what common Node
+ * and Python servers need to start.  Paths that do not exist are skipped. */
+static const struct {
+	const char *path;
+	unsigned rights;
+} system_rules[] = {
+	{"/usr", SBX_FS_READ | SBX_FS_EXEC},
+	{"/bin", SBX_FS_READ | SBX_FS_EXEC},
+	{"/sbin", SBX_FS_READ | SBX_FS_EXEC},
+	{"/lib", SBX_FS_READ | SBX_FS_EXEC},
+	{"/lib64", SBX_FS_READ | SBX_FS_EXEC},
+	{"/lib32", SBX_FS_READ | SBX_FS_EXEC},
+	{"/libx32", SBX_FS_READ | SBX_FS_EXEC},
+	{"/opt", SBX_FS_READ | SBX_FS_EXEC},
+	{"/nix/store", SBX_FS_READ | SBX_FS_EXEC},
+	{"/etc", SBX_FS_READ},
+	{"/run/systemd/resolve", SBX_FS_READ},
+	{"/proc", SBX_FS_READ},
+	{"/sys/devices/system/cpu", SBX_FS_READ},
+	{"/sys/fs/cgroup", SBX_FS_READ},
+	{"/dev/null", SBX_FS_READ | SBX_FS_WRITE | SBX_FS_DEV},
+	{"/dev/zero", SBX_FS_READ | SBX_FS_DEV},
+	{"/dev/full", SBX_FS_READ | SBX_FS_WRITE | SBX_FS_DEV},
+	{"/dev/random", SBX_FS_READ | SBX_FS_DEV},
+	{"/dev/urandom", SBX_FS_READ | SBX_FS_DEV},
+};
+
+/* Language runtimes and their caches under $HOME (read and execute). */
+static const char *const home_runtimes[] = {
+	".nvm", ".volta", ".fnm", ".pyenv", ".local/bin", ".local/lib", ".local/share/uv",
+	".cache/uv", ".bun", ".deno", ".cargo/bin", ".npm",
+};
+
+/* Credentials that stay hidden even inside a granted directory (a
+ * working directory that holds them, a policy that grants $HOME/.config). */
+static const char *const system_deny[] = {
+	"/etc/shadow",	   "/etc/shadow-",	  "/etc/gshadow", "/etc/gshadow-",
+	"/etc/sudoers",	   "/etc/sudoers.d",	  "/etc/ssh",	  "/etc/ssl/private",
+	"/etc/security/opasswd", "/etc/NetworkManager/system-connections", "/etc/wireguard",
+	"/etc/machine-id",
+};
+static const char *const home_deny[] = {
+	".ssh",	       ".gnupg",	   ".aws",	    ".azure",	      ".kube",
+	".docker",     ".netrc",	   ".npmrc",	    ".pypirc",	      ".git-credentials",
+	".config/gh",  ".config/gcloud",   ".password-store", ".local/share/keyrings",
+	".vault-token", ".terraform.d",	   ".config/op",    ".bash_history",  ".zsh_history",
+	".python_history", ".node_repl_history", ".mozilla", ".config/google-chrome",
+	".config/chromium",
+};
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (char *const *e = envp; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static int add_rule(struct gw_sandbox *sb, const char *path, unsigned rights, bool optional,
+		    char *err, size_t err_size)
+{
+	if (sb->nrules == GW_SANDBOX_MAX_RULES) {
+		snprintf(err, err_size, "too many sandbox filesystem rules (at most %d)",
+			 GW_SANDBOX_MAX_RULES);
+		return -1;
+	}
+	/* Same path twice: merge the rights. */
+	for (size_t i = 0; i < sb->nrules; i++) {
+		if (strcmp(sb->rule_paths[i], path) == 0) {
+			sb->rules[i].rights |= rights;
+			sb->rules[i].optional &= optional;
+			return 0;
+		}
+	}
+	char *p = strdup(path);
+	if (!p) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	sb->rule_paths[sb->nrules] = p;
+	sb->rules[sb->nrules] = (struct sbx_fs_rule){p, rights, optional};
+	sb->nrules++;
+	return 0;
+}
+
+static int add_deny(struct gw_sandbox *sb, const char *path, char *err, size_t err_size)
+{
+	if (sb->ndeny == GW_SANDBOX_MAX_DENY) {
+		snprintf(err, err_size, "too many denied sandbox paths (at most %d)",
+			 GW_SANDBOX_MAX_DENY);
+		return -1;
+	}
+	if (!(sb->deny[sb->ndeny] = strdup(path))) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	sb->ndeny++;
+	return 0;
+}
+
+/* Is |dir| the root, $HOME, or above $HOME?  Granting it would grant the
+ * user's whole home. */
+static bool covers_home(const char *dir, const char *home)
+{
+	if (strcmp(dir, "/") == 0)
+		return true;
+	if (!home)
+		return false;
+	size_t n = strlen(dir);
+	return strncmp(home, dir, n) == 0 && (home[n] == '\0' || home[n] == '/');
+}
+
+static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const char *cwd,
+		    const char *home, char *err, size_t err_size)
+{
+	char path[PATH_MAX];
+	if (pol->fs_system) {
+		for (size_t i = 0; i < sizeof(system_rules) / sizeof(system_rules[0]); i++)
+			if (add_rule(sb, system_rules[i].path, system_rules[i].rights, true, err,
+				     err_size) != 0)
+				return -1;
+		for (size_t i = 0; home && i < sizeof(home_runtimes) / sizeof(home_runtimes[0]);
+		     i++) {
+			snprintf(path, sizeof(path), "%s/%s", home, home_runtimes[i]);
+			if (add_rule(sb, path, SBX_FS_READ | SBX_FS_EXEC, true, err, err_size) != 0)
+				return -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof(system_deny) / sizeof(system_deny[0]); i++)
+		if (add_deny(sb, system_deny[i], err, err_size) != 0)
+			return -1;
+	for (size_t i = 0; home && i < sizeof(home_deny) / sizeof(home_deny[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", home, home_deny[i]);
+		if (add_deny(sb, path, err, err_size) != 0)
+			return -1;
+	}
+	if (cwd && pol->fs_cwd != POL_CWD_NONE) {
+		if (covers_home(cwd, home))
+			sbx_report_add(&sb->report, SBX_NOTE, "filesystem",
+				       "the working directory %s is not granted: it would expose "
+				       "the whole home directory; name the project directory in "
+				       "sandbox.filesystem instead",
+				       cwd);
+		else if (add_rule(sb, cwd,
+				  SBX_FS_READ | (pol->fs_cwd == POL_CWD_WRITE ? SBX_FS_WRITE : 0),
+				  false, err, err_size) != 0)
+			return -1;
+	}
+	if (sb->tmp.fd >= 0 &&
+	    add_rule(sb, sb->tmp.path, SBX_FS_READ | SBX_FS_WRITE, false, err, err_size) != 0)
+		return -1;
+	struct {
+		char **v;
+		size_t n;
+		unsigned rights;
+	} lists[] = {
+		{pol->fs_read, pol->n_fs_read, SBX_FS_READ},
+		{pol->fs_write, pol->n_fs_write, SBX_FS_READ | SBX_FS_WRITE},
+		{pol->fs_exec, pol->n_fs_exec, SBX_FS_READ | SBX_FS_EXEC},
+	};
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < lists[l].n; i++)
+			if (add_rule(sb, lists[l].v[i], lists[l].rights, false, err, err_size) != 0)
+				return -1;
+	for (size_t i = 0; i < pol->n_fs_deny; i++)
+		if (add_deny(sb, pol->fs_deny[i], err, err_size) != 0)
+			return -1;
+	for (size_t i = 0; i < sb->nrules; i++) {
+		const struct sbx_fs_rule *r = &sb->rules[i];
+		if ((r->rights & (SBX_FS_WRITE | SBX_FS_EXEC)) == (SBX_FS_WRITE | SBX_FS_EXEC))
+			sbx_report_add(&sb->report, SBX_NOTE, "filesystem",
+				       "%s is both writable and executable: a program the server "
+				       "writes there can be run",
+				       r->path);
+	}
+	return 0;
+}
+
+static void build_limits(struct gw_sandbox *sb, const struct pol_sandbox *pol)
+{
+	/* Defaults: no core dumps (they hold the server's memory, secrets
+	 * included), a cap on descriptors and on file size; processes, address
+	 * space and CPU time only when asked (an address-space cap breaks V8, a
+	 * CPU cap kills a long editor session). */
+	static const struct {
+		enum pol_limit l;
+		int resource;
+		long long def;
+	} map[] = {
+		{POL_LIMIT_OPEN_FILES, RLIMIT_NOFILE, 4096},
+		{POL_LIMIT_FILE_SIZE, RLIMIT_FSIZE, 4LL << 30},
+		{POL_LIMIT_PROCESSES, RLIMIT_NPROC, -1},
+		{POL_LIMIT_ADDRESS_SPACE, RLIMIT_AS, -1},
+		{POL_LIMIT_CPU_SECONDS, RLIMIT_CPU, -1},
+	};
+	sb->rlimits[sb->nrlimits++] = (struct sbx_rlimit){RLIMIT_CORE, 0};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		long long v = pol->limits[map[i].l] >= 0 ? pol->limits[map[i].l] : map[i].def;
+		if (v < 0)
+			continue;
+		struct rlimit cur;
+		/* Never raise: the lower of the policy's value and the hard limit. */
+		if (getrlimit(map[i].resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+		    (unsigned long long)v > cur.rlim_max)
+			v = (long long)cur.rlim_max;
+		sb->rlimits[sb->nrlimits++] = (struct sbx_rlimit){map[i].resource,
+								  (unsigned long long)v};
+	}
+}
+
+static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
+{
+	if (pol->net_open || !sb->net_restricted)
+		return;
+	if (pol->n_unix_sockets && sb->abi < 9)
+		sbx_report_add(&sb->report, SBX_DEGRADED, "network",
+			       "unix sockets are allowed for %s, but below Landlock ABI 9 (Linux "
+			       "7.1; this kernel has %d) any pathname unix socket the user can "
+			       "reach is reachable, such as an ssh agent or the Docker socket",
+			       pol->unix_sockets[0], sb->abi);
+	if (pol->udp)
+		sbx_report_add(&sb->report, SBX_NOTE, "network",
+			       "UDP is allowed to every port (Landlock restricts UDP by port "
+			       "only from ABI 10)");
+}
+
+int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
+		       const struct gw_sandbox_cli *cli, const char *cwd, char *const *envp,
+		       char *err, size_t err_size)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->tmp.fd = -1;
+	sb->ruleset_fd = -1;
+	sb->enabled = pol->enabled && !cli->disabled;
+
+	/* The environment first: even without a sandbox it is scrubbed as
+	 * asked.  Allow lists from the policy and the command line add up. */
+	enum pol_env_mode mode = pol->env_mode;
+	if (cli->env_strict)
+		mode = POL_ENV_STRICT;
+	if (cli->env_passthrough)
+		mode = POL_ENV_PASSTHROUGH;
+	size_t nallow = pol->n_env_allow + cli->n_env_allow;
+	const char **allow = calloc(nallow ? nallow : 1, sizeof(*allow));
+	if (!allow) {
+		snprintf(err, err_size, "out of memory");
+		return 2;
+	}
+	for (size_t i = 0; i < pol->n_env_allow; i++)
+		allow[i] = pol->env_allow[i];
+	for (size_t i = 0; i < cli->n_env_allow; i++)
+		allow[pol->n_env_allow + i] = cli->env_allow[i];
+
+	const char *home = env_get(envp, "HOME");
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	}
+	if (home && strcmp(home, "/") == 0)
+		home = NULL;
+
+	if (sb->enabled) {
+		sbx_tmpdir_sweep(NULL);
+		if (sbx_tmpdir_create(&sb->tmp, NULL, err, err_size) != 0) {
+			free(allow);
+			return 2;
+		}
+	}
+	sb->net_restricted = sb->enabled && !pol->net_open;
+	bool dns_tcp = false;
+	for (size_t i = 0; i < pol->n_connect_tcp; i++)
+		dns_tcp |= pol->connect_tcp[i] == 53;
+	struct sbx_env_opts eo = {
+		.mode = mode == POL_ENV_STRICT	     ? SBX_ENV_STRICT
+			: mode == POL_ENV_PASSTHROUGH ? SBX_ENV_PASSTHROUGH
+						      : SBX_ENV_SCRUB,
+		.allow = allow,
+		.nallow = nallow,
+		.tmpdir = sb->tmp.fd >= 0 ? sb->tmp.path : NULL,
+		.res_use_vc = sb->net_restricted && !pol->udp && dns_tcp,
+	};
+	int rc = sbx_env_build(envp, &eo, &sb->env);
+	free(allow);
+	if (rc != 0) {
+		snprintf(err, err_size, "cannot build the server's environment: %s", strerror(-rc));
+		return 2;
+	}
+	if (mode == POL_ENV_PASSTHROUGH)
+		sbx_report_add(&sb->report, SBX_DEGRADED, "environment",
+			       "the environment is passed through unscrubbed: the server sees "
+			       "every secret in it");
+	if (!sb->enabled) {
+		sbx_report_add(&sb->report, SBX_DEGRADED, "sandbox",
+			       "the sandbox is off: the server runs with all of the user's rights");
+		return 0;
+	}
+
+	sb->abi = sbx_landlock_abi();
+	if ((cli->require_landlock || pol->require_landlock) && sb->abi < 1) {
+		snprintf(err, err_size,
+			 "Landlock is required (--enforce) but not available: %s",
+			 sb->abi == -ENOSYS	 ? "the kernel is built without it"
+			 : sb->abi == -EOPNOTSUPP ? "it is disabled at boot (lsm= kernel parameter)"
+						  : strerror(-sb->abi));
+		return 2;
+	}
+	if (build_fs(sb, pol, cwd, home, err, err_size) != 0)
+		return 2;
+	struct sbx_landlock_request lr = {
+		.fs = sb->rules,
+		.nfs = sb->nrules,
+		.deny = (const char *const *)sb->deny,
+		.ndeny = sb->ndeny,
+		.net_restrict = sb->net_restricted,
+		.connect_tcp = pol->connect_tcp,
+		.nconnect = pol->n_connect_tcp,
+		.bind_tcp = pol->bind_tcp,
+		.nbind = pol->n_bind_tcp,
+		.scope_abstract_unix = pol->scope_abstract_unix,
+		.scope_signal = pol->scope_signals,
+	};
+	if (sbx_landlock_build(&lr, sb->abi, &sb->ruleset_fd, &sb->report, err, err_size) != 0)
+		return 2;
+	report_network(sb, pol);
+
+	struct sbx_seccomp_request sr = {
+		.net_restrict = sb->net_restricted,
+		.allow_inet = pol->n_connect_tcp > 0 || pol->n_bind_tcp > 0,
+		.allow_udp = pol->udp,
+		.allow_unix = pol->n_unix_sockets > 0,
+		.allow_listen = pol->n_bind_tcp > 0,
+	};
+	if (sbx_seccomp_build(&sr, &sb->bpf, &sb->report, err, err_size) != 0)
+		return 2;
+	build_limits(sb, pol);
+	sb->drop_caps = sbx_has_capabilities();
+
+	size_t degraded = sbx_report_count(&sb->report, SBX_DEGRADED);
+	if ((cli->fail_closed || pol->fail_closed) && degraded) {
+		size_t off = (size_t)snprintf(err, err_size,
+					      "the sandbox cannot enforce everything the policy "
+					      "asks for (--fail-closed):");
+		for (size_t i = 0; i < sb->report.n && off < err_size; i++)
+			if (sb->report.items[i].severity == SBX_DEGRADED)
+				off += (size_t)snprintf(err + off, err_size - off, "\n  - %s: %s",
+							sb->report.items[i].area,
+							sb->report.items[i].text);
+		return 2;
+	}
+	return 0;
+}
+
+void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so)
+{
+	so->envp = sb->env.envp;
+	if (!sb->enabled)
+		return;
+	so->rlimits = sb->rlimits;
+	so->nrlimits = sb->nrlimits;
+	so->drop_caps = sb->drop_caps;
+	so->no_new_privs = true;
+	so->landlock_fd = sb->ruleset_fd;
+	so->landlock_flags = sbx_landlock_restrict_flags(sb->abi);
+	so->seccomp = sb->bpf.insns ? &sb->bpf : NULL;
+}
+
+static const char *keep_flag(enum sbx_env_class c)
+{
+	return c == SBX_ENV_NOT_BASE ? "--env-allow NAME" : "--env-allow NAME";
+}
+
+void gw_sandbox_log(const struct gw_sandbox *sb)
+{
+	if (sb->env.nremoved) {
+		char names[1024];
+		size_t off = 0;
+		names[0] = '\0';
+		for (size_t i = 0; i < sb->env.nremoved && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", sb->env.removed[i].name);
+		gw_info("sandbox: removed %zu environment variable%s from the server's "
+			"environment: %s (keep one with --env-allow NAME)",
+			sb->env.nremoved, sb->env.nremoved == 1 ? "" : "s", names);
+		for (size_t i = 0; i < sb->env.nremoved; i++) {
+			const struct sbx_env_removed *r = &sb->env.removed[i];
+			gw_debug("sandbox: removed %s (%s%s%s; keep it with %s)", r->name,
+				 sbx_env_class_name(r->why), r->pattern ? ": " : "",
+				 r->pattern ? r->pattern : "", keep_flag(r->why));
+		}
+	}
+	for (size_t i = 0; i < sb->report.n; i++) {
+		const struct sbx_item *it = &sb->report.items[i];
+		if (it->severity == SBX_DEGRADED)
+			gw_warn("sandbox: not enforced (%s): %s", it->area, it->text);
+		else
+			gw_debug("sandbox: note (%s): %s", it->area, it->text);
+	}
+	if (sb->report.lost)
+		gw_warn("sandbox: not enforced: some of what the sandbox could not enforce was "
+			"lost (out of memory)");
+	if (!sb->enabled)
+		return;
+	gw_debug("sandbox: private tmp %s, Landlock ABI %d, %zu filesystem rules, %zu denied "
+		 "paths, seccomp %zu instructions, capabilities %s",
+		 sb->tmp.path, sb->abi, sb->nrules, sb->ndeny, sb->bpf.len,
+		 sb->drop_caps ? "dropped" : "none held");
+}
+
+json_t *gw_sandbox_json(const struct gw_sandbox *sb)
+{
+	json_t *removed = json_array(), *degraded = json_array(), *notes = json_array();
+	for (size_t i = 0; i < sb->env.nremoved; i++)
+		json_array_append_new(removed,
+				      json_pack("{s:s,s:s}", "name", sb->env.removed[i].name,
+						"why", sbx_env_class_name(sb->env.removed[i].why)));
+	for (size_t i = 0; i < sb->report.n; i++)
+		json_array_append_new(sb->report.items[i].severity == SBX_DEGRADED ? degraded
+										   : notes,
+				      json_pack("{s:s,s:s}", "area", sb->report.items[i].area,
+						"what", sb->report.items[i].text));
+	return json_pack("{s:b,s:i,s:s?,s:o,s:o,s:o,s:b,s:I}", "enabled", sb->enabled,
+			 "landlock_abi", sb->abi, "tmpdir",
+			 sb->tmp.fd >= 0 ? sb->tmp.path : NULL, "env_removed", removed,
+			 "degraded", degraded, "notes", notes, "capabilities_dropped",
+			 sb->drop_caps, "seccomp_instructions", (json_int_t)sb->bpf.len);
+}
+
+void gw_sandbox_close(struct gw_sandbox *sb)
+{
+	if (sb->ruleset_fd >= 0)
+		close(sb->ruleset_fd);
+	sb->ruleset_fd = -1;
+	sbx_bpf_free(&sb->bpf);
+	if (sb->tmp.fd >= 0 && sbx_tmpdir_remove(&sb->tmp) != 0)
+		gw_warn("sandbox: could not remove all of the private directory %s",
+			sb->tmp.path);
+	sbx_env_free(&sb->env);
+	sbx_report_free(&sb->report);
+	for (size_t i = 0; i < sb->nrules; i++)
+		free(sb->rule_paths[i]);
+	for (size_t i = 0; i < sb->ndeny; i++)
+		free(sb->deny[i]);
+	sb->nrules = sb->ndeny = 0;
+}

@@ -1,0 +1,79 @@
+/* gateway/sandbox.h - the policy's sandbox section turned into the spawn
+ * options for the server: environment, private tmp, Landlock ruleset,
+ * seccomp program, resource limits, capabilities.
+ *
+ * Everything is prepared before the fork; what the kernel cannot enforce is
+ * collected in a report, logged and audited, and with fail_closed stops the
+ * run before the server starts.
+ */
+#ifndef GW_SANDBOX_H
+#define GW_SANDBOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policies/policy.h"
+#include "sandbox/env.h"
+#include "sandbox/landlock.h"
+#include "sandbox/report.h"
+#include "sandbox/seccomp.h"
+#include "sandbox/spawn.h"
+#include "sandbox/tmpdir.h"
+
+/* Command-line settings that override or extend the policy's section. */
+struct gw_sandbox_cli {
+	bool fail_closed;      /* --fail-closed */
+	bool require_landlock; /* --enforce */
+	bool env_strict;       /* --env-strict */
+	bool env_passthrough;  /* --env-passthrough */
+	const char **env_allow; /* --env-allow GLOB (repeatable) */
+	size_t n_env_allow;
+	bool disabled; /* --no-sandbox */
+};
+
+#define GW_SANDBOX_MAX_RULES 96
+#define GW_SANDBOX_MAX_DENY 64
+
+struct gw_sandbox {
+	bool enabled;
+	int abi; /* Landlock ABI, or -errno */
+	struct sbx_tmpdir tmp;
+	struct sbx_env env;
+	int ruleset_fd;
+	struct sbx_bpf bpf;
+	struct sbx_report report;
+	struct sbx_rlimit rlimits[POL_LIMIT_COUNT + 1];
+	size_t nrlimits;
+	bool drop_caps;
+	bool net_restricted;
+	/* The filesystem rules, for the log and the audit record. */
+	struct sbx_fs_rule rules[GW_SANDBOX_MAX_RULES];
+	char *rule_paths[GW_SANDBOX_MAX_RULES]; /* owned */
+	size_t nrules;
+	char *deny[GW_SANDBOX_MAX_DENY]; /* owned */
+	size_t ndeny;
+	const char *fail_reason; /* why preparation stopped the run */
+};
+
+/* Prepare the sandbox for a run in |cwd| with the gateway's environment
+ * |envp|.  Returns 0, or 2 with a message in |err| (a rule that cannot be
+ * applied, or a degradation with fail_closed). */
+int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
+		       const struct gw_sandbox_cli *cli, const char *cwd, char *const *envp,
+		       char *err, size_t err_size);
+
+/* Fill the sandbox part of |so| (envp included). */
+void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);
+
+/* Log what the sandbox does and does not enforce. */
+void gw_sandbox_log(const struct gw_sandbox *sb);
+
+/* The sandbox as an audit record field. */
+json_t *gw_sandbox_json(const struct gw_sandbox *sb);
+
+/* Close the ruleset, free the program, remove the private tmp.  Safe to
+ * call on a zeroed or partly prepared sandbox, and more than once. */
+void gw_sandbox_close(struct gw_sandbox *sb);
+
+#endif

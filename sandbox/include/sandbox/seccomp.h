@@ -1,0 +1,43 @@
+/* sandbox/seccomp.h - the server's system call filter.
+ *
+ * Compiled in the parent with libseccomp and exported as a classic BPF
+ * program; the child installs the bytes last, just before exec, so the
+ * filter may forbid what the earlier steps needed.  Denied calls fail with
+ * EPERM (clone3 with ENOSYS, so libc falls back to clone, whose namespace
+ * flags are checked); a foreign architecture or the x32 ABI kills the
+ * process.
+ */
+#ifndef SANDBOX_SECCOMP_H
+#define SANDBOX_SECCOMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sandbox/report.h"
+
+struct sbx_seccomp_request {
+	bool net_restrict; /* limit socket kinds; false: sockets are not filtered */
+	bool allow_inet;   /* TCP sockets (IPv4, IPv6) */
+	bool allow_udp;	   /* UDP sockets */
+	bool allow_unix;   /* socket(AF_UNIX); socketpair() is always allowed */
+	bool allow_listen; /* listen() (binding is allowed) */
+};
+
+struct sbx_bpf {
+	void *insns; /* struct sock_filter[] */
+	size_t len;  /* number of instructions */
+};
+
+/* Build the filter.  Returns 0, or -1 with a message in |err|. */
+int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
+		      struct sbx_report *rep, char *err, size_t err_size);
+void sbx_bpf_free(struct sbx_bpf *b);
+
+/* Install |b| in the calling thread (async-signal-safe: one system call).
+ * no_new_privs must already be set.  Returns 0 or -errno. */
+int sbx_seccomp_install(const struct sbx_bpf *b);
+
+/* The system calls the filter denies, for documentation and `doctor`. */
+extern const char *const sbx_seccomp_denied[];
+
+#endif

@@ -1,0 +1,388 @@
+/* sandbox/landlock.c - build the Landlock ruleset for the server. */
+#include "sandbox/landlock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "landlock_uapi.h"
+
+#define FS_DIR_ONLY                                                                           \
+	(SBX_LL_FS_READ_DIR | SBX_LL_FS_REMOVE_DIR | SBX_LL_FS_REMOVE_FILE |                  \
+	 SBX_LL_FS_MAKE_CHAR | SBX_LL_FS_MAKE_DIR | SBX_LL_FS_MAKE_REG | SBX_LL_FS_MAKE_SOCK | \
+	 SBX_LL_FS_MAKE_FIFO | SBX_LL_FS_MAKE_BLOCK | SBX_LL_FS_MAKE_SYM | SBX_LL_FS_REFER)
+
+/* A rename or link into a tree may need to be deeper than this to stop
+ * following a user's directory layout; deeper denies are refused. */
+#define MAX_DEPTH 64
+
+int sbx_landlock_abi(void)
+{
+	long v = syscall(__NR_landlock_create_ruleset, NULL, 0,
+			 SBX_LANDLOCK_CREATE_RULESET_VERSION);
+	if (v < 0)
+		return -errno;
+	return (int)v;
+}
+
+unsigned sbx_landlock_errata(void)
+{
+	long v = syscall(__NR_landlock_create_ruleset, NULL, 0,
+			 SBX_LANDLOCK_CREATE_RULESET_ERRATA);
+	return v < 0 ? 0 : (unsigned)v;
+}
+
+static uint64_t fs_handled(int abi)
+{
+	uint64_t all = (SBX_LL_FS_IOCTL_DEV << 1) - 1;
+	/* Fall through from the newest ABI down, as the kernel's sample does. */
+	switch (abi) {
+	case 1:
+		all &= ~SBX_LL_FS_REFER;
+		/* fallthrough */
+	case 2:
+		all &= ~SBX_LL_FS_TRUNCATE;
+		/* fallthrough */
+	case 3:
+	case 4:
+		all &= ~SBX_LL_FS_IOCTL_DEV;
+		/* fallthrough */
+	default:
+		break;
+	}
+	return abi >= 1 ? all : 0;
+}
+
+uint64_t sbx_landlock_rights(unsigned r, bool dir)
+{
+	uint64_t a = 0;
+	if (r & SBX_FS_READ)
+		a |= SBX_LL_FS_READ_FILE | SBX_LL_FS_READ_DIR;
+	if (r & SBX_FS_WRITE)
+		a |= SBX_LL_FS_READ_FILE | SBX_LL_FS_READ_DIR | SBX_LL_FS_WRITE_FILE |
+		     SBX_LL_FS_TRUNCATE | SBX_LL_FS_MAKE_REG | SBX_LL_FS_MAKE_DIR |
+		     SBX_LL_FS_MAKE_SYM | SBX_LL_FS_MAKE_SOCK | SBX_LL_FS_MAKE_FIFO |
+		     SBX_LL_FS_REMOVE_FILE | SBX_LL_FS_REMOVE_DIR | SBX_LL_FS_REFER;
+	if (r & SBX_FS_EXEC)
+		a |= SBX_LL_FS_EXECUTE | SBX_LL_FS_READ_FILE;
+	if (r & SBX_FS_DEV)
+		a |= SBX_LL_FS_IOCTL_DEV;
+	return dir ? a : a & ~FS_DIR_ONLY;
+}
+
+unsigned sbx_landlock_restrict_flags(int abi)
+{
+	/* A denial by this domain is the server's business; the kernel's audit
+	 * log would fill with them.  Nested sandboxes the server builds keep
+	 * their own logging. */
+	return abi >= 7 ? SBX_LL_RESTRICT_SELF_LOG_SAME_EXEC_OFF : 0;
+}
+
+struct build {
+	int ruleset;
+	uint64_t handled;
+	struct sbx_report *rep;
+	char *err;
+	size_t err_size;
+	char **deny; /* canonical */
+	size_t ndeny;
+};
+
+/* Is |path| equal to |dir| or beneath it? */
+static bool is_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int add_path_rule(struct build *b, int fd, const char *path, unsigned rights)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		snprintf(b->err, b->err_size, "cannot stat '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	struct sbx_landlock_path_beneath_attr attr = {
+		.allowed_access = sbx_landlock_rights(rights, S_ISDIR(st.st_mode)) & b->handled,
+		.parent_fd = fd,
+	};
+	if (!attr.allowed_access)
+		return 0;
+	if (syscall(__NR_landlock_add_rule, b->ruleset, SBX_LANDLOCK_RULE_PATH_BENEATH, &attr,
+		    0) != 0) {
+		snprintf(b->err, b->err_size, "cannot add a Landlock rule for '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Grant |rights| on everything in directory |dirfd| (|path|) except the
+ * denied entries, descending into the entries that lead to one. */
+static int carve(struct build *b, int dirfd, const char *path, unsigned rights, int depth)
+{
+	if (depth > MAX_DEPTH) {
+		snprintf(b->err, b->err_size, "a denied path under '%s' is too deep", path);
+		return -1;
+	}
+	int lfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d) {
+		if (lfd >= 0)
+			close(lfd);
+		snprintf(b->err, b->err_size,
+			 "cannot list '%s' to enforce a denied path inside it: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	char child[PATH_MAX];
+	while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") ? path : "",
+				     e->d_name) >= sizeof(child))
+			continue; /* unreachable through a path anyway */
+		bool denied = false, leads = false;
+		for (size_t i = 0; i < b->ndeny; i++) {
+			if (strcmp(b->deny[i], child) == 0)
+				denied = true;
+			else if (is_within(b->deny[i], child))
+				leads = true;
+		}
+		if (denied)
+			continue;
+		/* A symbolic link gets no rule: access through it lands on its
+		 * target, which its own rules govern (as without the carve). */
+		int fd = openat(dirfd, e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* vanished */
+		struct stat st;
+		if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode)) {
+			if (leads && S_ISDIR(st.st_mode))
+				rc = carve(b, fd, child, rights, depth + 1);
+			else
+				rc = add_path_rule(b, fd, child, rights);
+		}
+		close(fd);
+	}
+	if (rc == 0 && errno != 0) {
+		snprintf(b->err, b->err_size, "cannot list '%s': %s", path, strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Canonical form of a path that may not exist yet: the real path of its
+ * longest existing prefix, then the rest as written. */
+static char *canonical(const char *path)
+{
+	char buf[PATH_MAX];
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return NULL;
+	size_t len = strlen(buf);
+	for (;;) {
+		char *r = realpath(buf, NULL);
+		if (r) {
+			if (len == strlen(path))
+				return r;
+			char *out = NULL;
+			if (asprintf(&out, "%s%s%s", strcmp(r, "/") ? r : "", "", path + len) < 0)
+				out = NULL;
+			free(r);
+			return out;
+		}
+		char *slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			return strdup(path);
+		*slash = '\0';
+		len = (size_t)(slash - buf);
+	}
+}
+
+static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r)
+{
+	int fd = open(r->path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		if (r->optional && (errno == ENOENT || errno == ENOTDIR))
+			return 0;
+		snprintf(b->err, b->err_size, "cannot open '%s' for a sandbox rule: %s", r->path,
+			 strerror(errno));
+		return -1;
+	}
+	char *real = canonical(r->path);
+	if (!real) {
+		close(fd);
+		snprintf(b->err, b->err_size, "cannot resolve '%s'", r->path);
+		return -1;
+	}
+	int rc = 0;
+	bool carve_needed = false;
+	for (size_t i = 0; i < b->ndeny; i++) {
+		if (is_within(real, b->deny[i])) {
+			sbx_report_add(b->rep, SBX_NOTE, "filesystem",
+				       "'%s' is not granted: it lies inside denied '%s'", r->path,
+				       b->deny[i]);
+			goto out;
+		}
+		if (is_within(b->deny[i], real))
+			carve_needed = true;
+	}
+	struct stat st;
+	if (carve_needed && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = carve(b, fd, real, r->rights, 0);
+	else
+		rc = add_path_rule(b, fd, r->path, r->rights);
+out:
+	free(real);
+	close(fd);
+	return rc;
+}
+
+static int add_port(struct build *b, uint64_t access, uint16_t port)
+{
+	struct sbx_landlock_net_port_attr attr = {.allowed_access = access, .port = port};
+	if (syscall(__NR_landlock_add_rule, b->ruleset, SBX_LANDLOCK_RULE_NET_PORT, &attr, 0) !=
+	    0) {
+		snprintf(b->err, b->err_size, "cannot add a Landlock rule for TCP port %u: %s",
+			 port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void report_missing(const struct sbx_landlock_request *rq, int abi, struct sbx_report *rep)
+{
+	if (abi < 1) {
+		const char *why = abi == -ENOSYS	   ? "the kernel is built without Landlock"
+				  : abi == -EOPNOTSUPP ? "Landlock is disabled at boot (add "
+							 "landlock to the lsm= kernel parameter)"
+						       : strerror(-abi);
+		if (rq->nfs)
+			sbx_report_add(rep, SBX_DEGRADED, "filesystem",
+				       "file access is not restricted: %s", why);
+		if (rq->net_restrict)
+			sbx_report_add(rep, SBX_DEGRADED, "network",
+				       "TCP ports are not restricted: %s", why);
+		if (rq->scope_abstract_unix || rq->scope_signal)
+			sbx_report_add(rep, SBX_DEGRADED, "scope",
+				       "abstract unix sockets and signals reach outside the "
+				       "sandbox: %s",
+				       why);
+		return;
+	}
+	if (abi < 3 && rq->nfs)
+		sbx_report_add(rep, SBX_DEGRADED, "filesystem",
+			       "truncating files is not restricted (needs Landlock ABI 3, Linux "
+			       "6.2; this kernel has ABI %d)",
+			       abi);
+	if (abi < 4 && rq->net_restrict)
+		sbx_report_add(rep, SBX_DEGRADED, "network",
+			       "TCP connect and bind are not restricted by port (needs Landlock "
+			       "ABI 4, Linux 6.7; this kernel has ABI %d)",
+			       abi);
+	if (abi < 5 && rq->nfs)
+		sbx_report_add(rep, SBX_DEGRADED, "filesystem",
+			       "ioctl on device files is not restricted (needs Landlock ABI 5, "
+			       "Linux 6.10; this kernel has ABI %d)",
+			       abi);
+	if (abi < 6 && rq->scope_abstract_unix)
+		sbx_report_add(rep, SBX_DEGRADED, "scope",
+			       "abstract unix sockets outside the sandbox can be reached (needs "
+			       "Landlock ABI 6, Linux 6.12; this kernel has ABI %d)",
+			       abi);
+	if (abi < 6 && rq->scope_signal)
+		sbx_report_add(rep, SBX_DEGRADED, "scope",
+			       "signals can reach processes outside the sandbox that run as the "
+			       "same user (needs Landlock ABI 6, Linux 6.12; this kernel has ABI "
+			       "%d)",
+			       abi);
+}
+
+int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
+		       struct sbx_report *rep, char *err, size_t err_size)
+{
+	*fd = -1;
+	report_missing(rq, abi, rep);
+	if (abi < 1)
+		return 0;
+	if (abi > SBX_LANDLOCK_ABI_KNOWN)
+		abi = SBX_LANDLOCK_ABI_KNOWN;
+
+	struct sbx_landlock_ruleset_attr attr = {.handled_access_fs = fs_handled(abi)};
+	if (rq->net_restrict && abi >= 4)
+		attr.handled_access_net = SBX_LL_NET_BIND_TCP | SBX_LL_NET_CONNECT_TCP;
+	if (abi >= 6)
+		attr.scoped = (rq->scope_abstract_unix ? SBX_LL_SCOPE_ABSTRACT_UNIX_SOCKET : 0) |
+			      (rq->scope_signal ? SBX_LL_SCOPE_SIGNAL : 0);
+	size_t size = abi >= 6 ? sizeof(attr) : abi >= 4 ? 16 : 8;
+	long r = syscall(__NR_landlock_create_ruleset, &attr, size, 0);
+	if (r < 0) {
+		snprintf(err, err_size, "cannot create a Landlock ruleset (ABI %d): %s", abi,
+			 strerror(errno));
+		return -1;
+	}
+	struct build b = {.ruleset = (int)r,
+			  .handled = attr.handled_access_fs,
+			  .rep = rep,
+			  .err = err,
+			  .err_size = err_size};
+	(void)fcntl(b.ruleset, F_SETFD, FD_CLOEXEC);
+	int rc = 0;
+	b.deny = calloc(rq->ndeny ? rq->ndeny : 1, sizeof(*b.deny));
+	if (!b.deny) {
+		snprintf(err, err_size, "out of memory");
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < rq->ndeny; i++) {
+		b.deny[i] = canonical(rq->deny[i]);
+		if (!b.deny[i]) {
+			snprintf(err, err_size, "cannot resolve denied path '%s'", rq->deny[i]);
+			rc = -1;
+			break;
+		}
+		b.ndeny = i + 1;
+	}
+	for (size_t i = 0; rc == 0 && i < rq->nfs; i++)
+		rc = add_fs_rule(&b, &rq->fs[i]);
+	for (size_t i = 0; rc == 0 && attr.handled_access_net && i < rq->nconnect; i++)
+		rc = add_port(&b, SBX_LL_NET_CONNECT_TCP, rq->connect_tcp[i]);
+	for (size_t i = 0; rc == 0 && attr.handled_access_net && i < rq->nbind; i++)
+		rc = add_port(&b, SBX_LL_NET_BIND_TCP, rq->bind_tcp[i]);
+	/* What a deny inside an allowed directory cannot hide. */
+	for (size_t i = 0; rc == 0 && i < b.ndeny; i++) {
+		bool inside = false;
+		for (size_t j = 0; j < rq->nfs; j++) {
+			char *real = canonical(rq->fs[j].path);
+			inside |= real && strcmp(real, b.deny[i]) != 0 && is_within(b.deny[i], real);
+			free(real);
+		}
+		if (inside)
+			sbx_report_add(rep, SBX_NOTE, "filesystem",
+				       "'%s' is denied inside an allowed directory: its name and "
+				       "attributes stay visible (stat), and the directories above it "
+				       "down from the allowed one cannot be listed or receive new "
+				       "entries",
+				       b.deny[i]);
+	}
+	for (size_t i = 0; i < b.ndeny; i++)
+		free(b.deny[i]);
+	free(b.deny);
+	if (rc != 0) {
+		close(b.ruleset);
+		return -1;
+	}
+	*fd = b.ruleset;
+	return 0;
+}

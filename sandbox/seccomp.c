@@ -1,0 +1,224 @@
+/* sandbox/seccomp.c - the server's system call filter. */
+#include "sandbox/seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+/* Denied outright: the kernel's attack surface and the ways out of a
+ * sandbox that no MCP server needs. */
+const char *const sbx_seccomp_denied[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "keyctl", "add_key",
+	"request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load",
+	"init_module", "finit_module", "delete_module", "mount", "umount2", "pivot_root",
+	"move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+	"swapon", "swapoff", "reboot", "acct", "syslog", "setns", "io_uring_setup",
+	"io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at",
+	"lookup_dcookie", "quotactl", "quotactl_fd", "vhangup", "iopl", "ioperm", "uselib",
+	"chroot", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "nfsservctl",
+	"_sysctl", "fanotify_init", "kcmp", NULL};
+
+/* Masked compares see only the low 32 bits of an int argument, as the
+ * kernel does (CVE-2019-10063: TIOCSTI with high bits set). */
+#define A32(n, v) SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (v))
+
+struct fb {
+	scmp_filter_ctx ctx;
+	char *err;
+	size_t err_size;
+	int rc;
+};
+
+static void rule(struct fb *f, uint32_t action, const char *name, unsigned n,
+		 const struct scmp_arg_cmp *cmp)
+{
+	if (f->rc)
+		return;
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return; /* not on this architecture (iopl on arm64): nothing to deny */
+	int rc = seccomp_rule_add_array(f->ctx, action, nr, n, cmp);
+	if (rc != 0) {
+		snprintf(f->err, f->err_size, "cannot add the seccomp rule for %s: %s", name,
+			 strerror(-rc));
+		f->rc = -1;
+	}
+}
+
+#define DENY SCMP_ACT_ERRNO(EPERM)
+
+static void deny_socket(struct fb *f, int family, int type, const struct scmp_arg_cmp *proto)
+{
+	struct scmp_arg_cmp c[3];
+	unsigned n = 0;
+	c[n++] = (struct scmp_arg_cmp)A32(0, (scmp_datum_t)family);
+	if (type >= 0)
+		c[n++] = (struct scmp_arg_cmp)SCMP_CMP(1, SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)type);
+	if (proto)
+		c[n++] = *proto;
+	rule(f, DENY, "socket", n, c);
+}
+
+static void socket_rules(struct fb *f, const struct sbx_seccomp_request *rq)
+{
+	/* Families: only unix, IPv4, IPv6 and netlink route exist for the
+	 * server.  Anything above netlink is refused, high bits included. */
+	struct scmp_arg_cmp above = SCMP_CMP(0, SCMP_CMP_GT, AF_NETLINK);
+	rule(f, DENY, "socket", 1, &above);
+	for (int fam = 0; fam < AF_NETLINK; fam++) {
+		if (fam == AF_UNIX && rq->allow_unix)
+			continue;
+		if ((fam == AF_INET || fam == AF_INET6) && (rq->allow_inet || rq->allow_udp))
+			continue;
+		deny_socket(f, fam, -1, NULL);
+	}
+	/* Netlink: only NETLINK_ROUTE (interface lists; changing them needs
+	 * capabilities the server does not have). */
+	struct scmp_arg_cmp nl = SCMP_CMP(2, SCMP_CMP_NE, 0);
+	deny_socket(f, AF_NETLINK, -1, &nl);
+
+	for (int fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET) {
+		if (!rq->allow_inet && !rq->allow_udp)
+			break;
+		/* Socket types other than the allowed ones: raw, packet,
+		 * seqpacket (SCTP), DCCP... */
+		for (int type = 0; type <= 0xf; type++) {
+			if ((type == SOCK_STREAM && rq->allow_inet) ||
+			    (type == SOCK_DGRAM && rq->allow_udp))
+				continue;
+			deny_socket(f, fam, type, NULL);
+		}
+		/* Protocols: 0 or TCP for streams (no MPTCP, no SCTP), 0 or
+		 * UDP for datagrams (no ICMP, no UDP-Lite). */
+		if (rq->allow_inet) {
+			struct scmp_arg_cmp p = SCMP_CMP(2, SCMP_CMP_GT, IPPROTO_TCP);
+			deny_socket(f, fam, SOCK_STREAM, &p);
+			for (int proto = 1; proto < IPPROTO_TCP; proto++) {
+				struct scmp_arg_cmp q = A32(2, (scmp_datum_t)proto);
+				deny_socket(f, fam, SOCK_STREAM, &q);
+			}
+		}
+		if (rq->allow_udp) {
+			struct scmp_arg_cmp p = SCMP_CMP(2, SCMP_CMP_GT, IPPROTO_UDP);
+			deny_socket(f, fam, SOCK_DGRAM, &p);
+			for (int proto = 1; proto < IPPROTO_UDP; proto++) {
+				struct scmp_arg_cmp q = A32(2, (scmp_datum_t)proto);
+				deny_socket(f, fam, SOCK_DGRAM, &q);
+			}
+		}
+		if (fam == AF_INET6)
+			break;
+	}
+	/* listen() without bind() takes an automatic port Landlock never sees. */
+	if (!rq->allow_listen)
+		rule(f, DENY, "listen", 0, NULL);
+}
+
+int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
+		      struct sbx_report *rep, char *err, size_t err_size)
+{
+	(void)rep;
+	memset(out, 0, sizeof(*out));
+	struct fb f = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .err = err, .err_size = err_size};
+	if (!f.ctx) {
+		snprintf(err, err_size, "cannot create a seccomp filter");
+		return -1;
+	}
+	if (seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0) != 0) {
+		snprintf(err, err_size, "cannot set the seccomp filter's attributes");
+		seccomp_release(f.ctx);
+		return -1;
+	}
+	for (const char *const *n = sbx_seccomp_denied; *n; n++)
+		rule(&f, DENY, *n, 0, NULL);
+	rule(&f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+
+	/* Namespaces: unshare and clone with any namespace flag. */
+	static const unsigned long ns_flags[] = {CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,
+						 CLONE_NEWNET, CLONE_NEWUTS,  CLONE_NEWIPC,
+						 CLONE_NEWCGROUP, CLONE_NEWTIME};
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
+		struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+		rule(&f, DENY, "unshare", 1, &c);
+		/* clone's low byte is the exit signal, which CLONE_NEWTIME
+		 * overlaps: only unshare and clone3 can ask for it. */
+		if (ns_flags[i] != CLONE_NEWTIME)
+			rule(&f, DENY, "clone", 1, &c);
+	}
+	/* Terminal input injection, compared on the low 32 bits. */
+	struct scmp_arg_cmp sti = A32(1, 0x5412 /* TIOCSTI */);
+	struct scmp_arg_cmp linux_ = A32(1, 0x541C /* TIOCLINUX */);
+	rule(&f, DENY, "ioctl", 1, &sti);
+	rule(&f, DENY, "ioctl", 1, &linux_);
+	/* personality: only the default Linux one.  The others turn off
+	 * address randomisation or make data executable; libseccomp cannot
+	 * tell the query (0xffffffff) apart with one comparison, so it fails
+	 * too (no common runtime asks). */
+	struct scmp_arg_cmp pers = SCMP_CMP(0, SCMP_CMP_NE, 0);
+	rule(&f, DENY, "personality", 1, &pers);
+
+	if (rq->net_restrict)
+		socket_rules(&f, rq);
+	if (f.rc) {
+		seccomp_release(f.ctx);
+		return -1;
+	}
+
+	/* libseccomp 2.5 exports only to a descriptor. */
+	int mfd = memfd_create("assay-seccomp", MFD_CLOEXEC);
+	int rc = mfd < 0 ? -errno : seccomp_export_bpf(f.ctx, mfd);
+	seccomp_release(f.ctx);
+	off_t size = rc == 0 ? lseek(mfd, 0, SEEK_END) : -1;
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		snprintf(err, err_size, "cannot export the seccomp filter: %s",
+			 rc ? strerror(-rc) : "bad size");
+		if (mfd >= 0)
+			close(mfd);
+		return -1;
+	}
+	out->insns = malloc((size_t)size);
+	if (!out->insns || pread(mfd, out->insns, (size_t)size, 0) != size) {
+		snprintf(err, err_size, "cannot read the exported seccomp filter");
+		free(out->insns);
+		out->insns = NULL;
+		close(mfd);
+		return -1;
+	}
+	close(mfd);
+	out->len = (size_t)size / sizeof(struct sock_filter);
+	return 0;
+}
+
+void sbx_bpf_free(struct sbx_bpf *b)
+{
+	free(b->insns);
+	memset(b, 0, sizeof(*b));
+}
+
+int sbx_seccomp_install(const struct sbx_bpf *b)
+{
+	struct sock_fprog prog = {.len = (unsigned short)b->len, .filter = b->insns};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		return -errno;
+	return 0;
+}
