@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@ static const struct {
 	{"/libx32", SBX_FS_READ | SBX_FS_EXEC},
 	{"/opt", SBX_FS_READ | SBX_FS_EXEC},
 	{"/nix/store", SBX_FS_READ | SBX_FS_EXEC},
-	{"/etc", SBX_FS_READ},
 	{"/run/systemd/resolve", SBX_FS_READ},
 	{"/proc", SBX_FS_READ},
 	{"/sys/devices/system/cpu", SBX_FS_READ},
@@ -39,6 +39,22 @@ static const struct {
 	{"/dev/full", SBX_FS_READ | SBX_FS_WRITE | SBX_FS_DEV},
 	{"/dev/random", SBX_FS_READ | SBX_FS_DEV},
 	{"/dev/urandom", SBX_FS_READ | SBX_FS_DEV},
+};
+
+/* What programs read in /etc: the loader, name service, TLS roots,
+ * time zone, locale and MIME data, the runtimes' own settings.  A list,
+ * not all of /etc: a server never needs host keys, password hashes or
+ * network secrets, and there is no complete list of those to deny. */
+static const char *const etc_read[] = {
+	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
+	"/etc/nsswitch.conf", "/etc/host.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/gai.conf",
+	"/etc/services", "/etc/protocols", "/etc/passwd", "/etc/group", "/etc/localtime",
+	"/etc/timezone", "/etc/locale.alias", "/etc/locale.conf", "/etc/default/locale",
+	"/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
+	"/etc/crypto-policies", "/etc/alternatives", "/etc/os-release", "/etc/lsb-release",
+	"/etc/debian_version", "/etc/mime.types", "/etc/mailcap", "/etc/magic", "/etc/fonts",
+	"/etc/xdg", "/etc/gitconfig", "/etc/inputrc", "/etc/pyenv.d", "/etc/python3",
+	"/etc/nodejs",
 };
 
 /* Language runtimes and their caches under $HOME (read and execute). */
@@ -135,6 +151,9 @@ static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const 
 		for (size_t i = 0; i < sizeof(system_rules) / sizeof(system_rules[0]); i++)
 			if (add_rule(sb, system_rules[i].path, system_rules[i].rights, true, err,
 				     err_size) != 0)
+				return -1;
+		for (size_t i = 0; i < sizeof(etc_read) / sizeof(etc_read[0]); i++)
+			if (add_rule(sb, etc_read[i], SBX_FS_READ, true, err, err_size) != 0)
 				return -1;
 		for (size_t i = 0; home && i < sizeof(home_runtimes) / sizeof(home_runtimes[0]);
 		     i++) {
@@ -241,9 +260,109 @@ static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
 			       "only from ABI 10)");
 }
 
+/* The seccomp program compiles in a thread of its own while the main
+ * thread builds the Landlock ruleset: libseccomp takes a few hundred
+ * microseconds, about as long as the filesystem rules. */
+struct seccomp_job {
+	struct sbx_seccomp_request rq;
+	struct sbx_bpf bpf;
+	struct sbx_report report;
+	int rc;
+	char err[256];
+};
+
+static void *seccomp_thread(void *arg)
+{
+	struct seccomp_job *j = arg;
+	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, &j->report, j->err, sizeof(j->err));
+	return NULL;
+}
+
+static int start_seccomp(struct seccomp_job *j, pthread_t *t)
+{
+	if (pthread_create(t, NULL, seccomp_thread, j) == 0)
+		return 0;
+	seccomp_thread(j); /* no thread: do it here */
+	return -1;
+}
+
+static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_t *t,
+			  bool threaded, char *err, size_t err_size)
+{
+	if (threaded)
+		pthread_join(*t, NULL);
+	for (size_t i = 0; i < j->report.n; i++)
+		sbx_report_add(&sb->report, j->report.items[i].severity, j->report.items[i].area,
+			       "%s", j->report.items[i].text);
+	sbx_report_free(&j->report);
+	if (j->rc != 0) {
+		snprintf(err, err_size, "%s", j->err);
+		sbx_bpf_free(&j->bpf);
+		return -1;
+	}
+	sb->bpf = j->bpf;
+	return 0;
+}
+
+static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol,
+			    const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
+			    const char *home, char *err, size_t err_size)
+{
+	sb->abi = sbx_landlock_abi();
+	if ((cli->require_landlock || pol->require_landlock) && sb->abi < 1) {
+		snprintf(err, err_size,
+			 "Landlock is required (--enforce) but not available: %s",
+			 sb->abi == -ENOSYS	 ? "the kernel is built without it"
+			 : sb->abi == -EOPNOTSUPP ? "it is disabled at boot (lsm= kernel parameter)"
+						  : strerror(-sb->abi));
+		return 2;
+	}
+	if (build_fs(sb, pol, cwd, home, err, err_size) != 0)
+		return 2;
+	/* The command the user named is trusted to run: execute on that one
+	 * file, wherever it is (a build directory, a project's bin/). */
+	if (exe && add_rule(sb, exe, SBX_FS_READ | SBX_FS_EXEC, false, err, err_size) != 0)
+		return 2;
+	struct sbx_landlock_request lr = {
+		.fs = sb->rules,
+		.nfs = sb->nrules,
+		.deny = (const char *const *)sb->deny,
+		.ndeny = sb->ndeny,
+		.net_restrict = sb->net_restricted,
+		.connect_tcp = pol->connect_tcp,
+		.nconnect = pol->n_connect_tcp,
+		.bind_tcp = pol->bind_tcp,
+		.nbind = pol->n_bind_tcp,
+		.scope_abstract_unix = pol->scope_abstract_unix,
+		.scope_signal = pol->scope_signals,
+	};
+	if (sbx_landlock_build(&lr, sb->abi, &sb->ruleset_fd, &sb->report, err, err_size) != 0)
+		return 2;
+	report_network(sb, pol);
+	return 0;
+}
+
+static int check_fail_closed(struct gw_sandbox *sb, const struct pol_sandbox *pol,
+			     const struct gw_sandbox_cli *cli, char *err, size_t err_size)
+{
+	size_t degraded = sbx_report_count(&sb->report, SBX_DEGRADED);
+	if ((cli->fail_closed || pol->fail_closed) && degraded) {
+		size_t off = (size_t)snprintf(err, err_size,
+					      "the sandbox cannot enforce everything the policy "
+					      "asks for (--fail-closed):");
+		for (size_t i = 0; i < sb->report.n && off < err_size; i++)
+			if (sb->report.items[i].severity == SBX_DEGRADED)
+				off += (size_t)snprintf(err + off, err_size - off, "\n  - %s: %s",
+							sb->report.items[i].area,
+							sb->report.items[i].text);
+		return 2;
+	}
+	return 0;
+}
+
 int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-		       const struct gw_sandbox_cli *cli, const char *cwd, char *const *envp,
-		       char *err, size_t err_size)
+		       const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
+		       char *const *envp, char *err, size_t err_size)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->tmp.fd = -1;
@@ -303,68 +422,30 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		return 2;
 	}
 	if (mode == POL_ENV_PASSTHROUGH)
-		sbx_report_add(&sb->report, SBX_DEGRADED, "environment",
-			       "the environment is passed through unscrubbed: the server sees "
-			       "every secret in it");
+		sbx_report_add(&sb->report, SBX_NOTE, "environment",
+			       "the environment is passed through unscrubbed (--env-passthrough): "
+			       "the server sees every secret in it");
 	if (!sb->enabled) {
 		sbx_report_add(&sb->report, SBX_DEGRADED, "sandbox",
 			       "the sandbox is off: the server runs with all of the user's rights");
-		return 0;
+		return check_fail_closed(sb, pol, cli, err, err_size);
 	}
 
-	sb->abi = sbx_landlock_abi();
-	if ((cli->require_landlock || pol->require_landlock) && sb->abi < 1) {
-		snprintf(err, err_size,
-			 "Landlock is required (--enforce) but not available: %s",
-			 sb->abi == -ENOSYS	 ? "the kernel is built without it"
-			 : sb->abi == -EOPNOTSUPP ? "it is disabled at boot (lsm= kernel parameter)"
-						  : strerror(-sb->abi));
-		return 2;
-	}
-	if (build_fs(sb, pol, cwd, home, err, err_size) != 0)
-		return 2;
-	struct sbx_landlock_request lr = {
-		.fs = sb->rules,
-		.nfs = sb->nrules,
-		.deny = (const char *const *)sb->deny,
-		.ndeny = sb->ndeny,
-		.net_restrict = sb->net_restricted,
-		.connect_tcp = pol->connect_tcp,
-		.nconnect = pol->n_connect_tcp,
-		.bind_tcp = pol->bind_tcp,
-		.nbind = pol->n_bind_tcp,
-		.scope_abstract_unix = pol->scope_abstract_unix,
-		.scope_signal = pol->scope_signals,
-	};
-	if (sbx_landlock_build(&lr, sb->abi, &sb->ruleset_fd, &sb->report, err, err_size) != 0)
-		return 2;
-	report_network(sb, pol);
-
-	struct sbx_seccomp_request sr = {
+	struct seccomp_job job = {.rq = {
 		.net_restrict = sb->net_restricted,
 		.allow_inet = pol->n_connect_tcp > 0 || pol->n_bind_tcp > 0,
 		.allow_udp = pol->udp,
 		.allow_unix = pol->n_unix_sockets > 0,
 		.allow_listen = pol->n_bind_tcp > 0,
-	};
-	if (sbx_seccomp_build(&sr, &sb->bpf, &sb->report, err, err_size) != 0)
+	}};
+	pthread_t thread;
+	bool threaded = start_seccomp(&job, &thread) == 0;
+	int ret = prepare_landlock(sb, pol, cli, exe, cwd, home, err, err_size);
+	if (finish_seccomp(sb, &job, &thread, threaded, err, err_size) != 0 || ret != 0)
 		return 2;
 	build_limits(sb, pol);
 	sb->drop_caps = sbx_has_capabilities();
-
-	size_t degraded = sbx_report_count(&sb->report, SBX_DEGRADED);
-	if ((cli->fail_closed || pol->fail_closed) && degraded) {
-		size_t off = (size_t)snprintf(err, err_size,
-					      "the sandbox cannot enforce everything the policy "
-					      "asks for (--fail-closed):");
-		for (size_t i = 0; i < sb->report.n && off < err_size; i++)
-			if (sb->report.items[i].severity == SBX_DEGRADED)
-				off += (size_t)snprintf(err + off, err_size - off, "\n  - %s: %s",
-							sb->report.items[i].area,
-							sb->report.items[i].text);
-		return 2;
-	}
-	return 0;
+	return check_fail_closed(sb, pol, cli, err, err_size);
 }
 
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so)
@@ -381,11 +462,6 @@ void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *s
 	so->seccomp = sb->bpf.insns ? &sb->bpf : NULL;
 }
 
-static const char *keep_flag(enum sbx_env_class c)
-{
-	return c == SBX_ENV_NOT_BASE ? "--env-allow NAME" : "--env-allow NAME";
-}
-
 void gw_sandbox_log(const struct gw_sandbox *sb)
 {
 	if (sb->env.nremoved) {
@@ -395,20 +471,22 @@ void gw_sandbox_log(const struct gw_sandbox *sb)
 		for (size_t i = 0; i < sb->env.nremoved && off < sizeof(names); i++)
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
 						i ? ", " : "", sb->env.removed[i].name);
-		gw_info("sandbox: removed %zu environment variable%s from the server's "
+		gw_debug("sandbox: removed %zu environment variable%s from the server's "
 			"environment: %s (keep one with --env-allow NAME)",
 			sb->env.nremoved, sb->env.nremoved == 1 ? "" : "s", names);
 		for (size_t i = 0; i < sb->env.nremoved; i++) {
 			const struct sbx_env_removed *r = &sb->env.removed[i];
-			gw_debug("sandbox: removed %s (%s%s%s; keep it with %s)", r->name,
-				 sbx_env_class_name(r->why), r->pattern ? ": " : "",
-				 r->pattern ? r->pattern : "", keep_flag(r->why));
+			gw_debug("sandbox: removed %s (%s%s%s; keep it with --env-allow %s)",
+				 r->name, sbx_env_class_name(r->why), r->pattern ? ": " : "",
+				 r->pattern ? r->pattern : "", r->name);
 		}
 	}
 	for (size_t i = 0; i < sb->report.n; i++) {
 		const struct sbx_item *it = &sb->report.items[i];
 		if (it->severity == SBX_DEGRADED)
 			gw_warn("sandbox: not enforced (%s): %s", it->area, it->text);
+		else if (strcmp(it->area, "environment") == 0)
+			gw_warn("sandbox: %s", it->text);
 		else
 			gw_debug("sandbox: note (%s): %s", it->area, it->text);
 	}

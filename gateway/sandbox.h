@@ -32,7 +32,7 @@ struct gw_sandbox_cli {
 	bool disabled; /* --no-sandbox */
 };
 
-#define GW_SANDBOX_MAX_RULES 96
+#define GW_SANDBOX_MAX_RULES 160
 #define GW_SANDBOX_MAX_DENY 64
 
 struct gw_sandbox {
@@ -56,12 +56,13 @@ struct gw_sandbox {
 	const char *fail_reason; /* why preparation stopped the run */
 };
 
-/* Prepare the sandbox for a run in |cwd| with the gateway's environment
- * |envp|.  Returns 0, or 2 with a message in |err| (a rule that cannot be
- * applied, or a degradation with fail_closed). */
+/* Prepare the sandbox for running |exe| (the resolved command, which gets
+ * read and execute rights on that one file; NULL: none) in |cwd| with the
+ * gateway's environment |envp|.  Returns 0, or 2 with a message in |err|
+ * (a rule that cannot be applied, or a degradation with fail_closed). */
 int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-		       const struct gw_sandbox_cli *cli, const char *cwd, char *const *envp,
-		       char *err, size_t err_size);
+		       const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
+		       char *const *envp, char *err, size_t err_size);
 
 /* Fill the sandbox part of |so| (envp included). */
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);

@@ -68,12 +68,6 @@ int gw_sandbox_command(int argc, char **argv)
 	char cwd[PATH_MAX], err[4096], path[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
-	if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, cwd[0] ? cwd : NULL, environ,
-			       err, sizeof(err)) != 0) {
-		gw_error("sandbox: %s", err);
-		goto out;
-	}
-	gw_sandbox_log(&sb);
 	rc = sbx_resolve_command(opt.cmd[0], getenv("PATH"), path, sizeof(path));
 	if (rc != 0) {
 		gw_error("cannot run '%s': %s", opt.cmd[0],
@@ -81,6 +75,13 @@ int gw_sandbox_command(int argc, char **argv)
 		code = rc == -ENOENT ? 127 : 126;
 		goto out;
 	}
+	if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, path, cwd[0] ? cwd : NULL,
+			       environ,
+			       err, sizeof(err)) != 0) {
+		gw_error("sandbox: %s", err);
+		goto out;
+	}
+	gw_sandbox_log(&sb);
 	/* The child's stdio must come from descriptors above 2. */
 	int fds[3];
 	for (int i = 0; i < 3; i++)

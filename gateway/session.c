@@ -542,6 +542,16 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		return fail_start(s, code, reason);
 	}
 
+	char serr_msg[4096];
+	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &o->sandbox, path,
+			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
+			       sizeof(serr_msg)) != 0) {
+		gw_error("sandbox: %s", serr_msg);
+		audit_start(s, path);
+		return fail_start(s, 2, "the sandbox cannot be set up");
+	}
+	gw_sandbox_log(&s->sandbox);
+
 	int in[2], out[2], err[2];
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
 		gw_error("cannot create pipes: %s", strerror(errno));
@@ -681,15 +691,6 @@ int gw_session_run(const struct gw_options *opt)
 		code = 2;
 		goto out;
 	}
-	char serr_msg[4096];
-	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &opt->sandbox,
-			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
-			       sizeof(serr_msg)) != 0) {
-		gw_error("sandbox: %s", serr_msg);
-		code = 2;
-		goto out;
-	}
-	gw_sandbox_log(&s->sandbox);
 	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
 	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
 	mcp_idmap_init(&s->client_pending, opt->max_pending);

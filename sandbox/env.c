@@ -38,7 +38,8 @@ static const struct pat door_pats[] = {
 	P("DBUS_SESSION_BUS_ADDRESS"), P("DBUS_SYSTEM_BUS_ADDRESS"), P("DBUS_STARTER_ADDRESS"),
 	P("XDG_RUNTIME_DIR"), P("SESSION_MANAGER"), P("NOTIFY_SOCKET"),
 	/* displays (keystroke injection) and sound */
-	P("DISPLAY"), P("WAYLAND_DISPLAY"), P("XAUTHORITY"), P("PULSE_SERVER"), P("PIPEWIRE_REMOTE"),
+	P("DISPLAY"), P("WAYLAND_DISPLAY"), P("XAUTHORITY"), P("PULSE_SERVER"),
+	P("PIPEWIRE_REMOTE"),
 	/* container engines and clusters */
 	P("DOCKER_HOST"), P("CONTAINER_HOST"), P("KUBECONFIG"),
 	/* terminals and editors that take commands on a socket */
@@ -59,10 +60,9 @@ static const struct pat secret_pats[] = {
 	/* version control and CI */
 	P("GITHUB_*"), P("GITLAB_*"), P("BITBUCKET_*"), P("CI_*"), P("CIRCLE_*"), P("TRAVIS_*"),
 	P("JENKINS_*"), P("BUILDKITE_*"), P("CODEBUILD_*"),
-	/* databases and the URLs that carry their passwords */
-	P("DATABASE_URL"), P("*_DATABASE_URL"), P("*_CONNECTION_STRING"), P("*_CONN_STR"),
-	P("REDIS_*"), P("MONGO_*"), P("MONGODB_*"), P("MYSQL_*"), P("POSTGRES_*"), P("PGPASSWORD"),
-	P("PGUSER"), P("*_DB_URL"), P("*_BROKER_URL"), P("*_DSN"),
+	/* databases (their URLs carry the password) */
+	P("DATABASE_URL"), P("REDIS_*"), P("MONGO_*"), P("MONGODB_*"), P("MYSQL_*"),
+	P("POSTGRES_*"), P("PGPASSWORD"), P("PGUSER"),
 	/* security tools (their sockets are doors, above) */
 	P("SSH_*"), P("GPG_*"), P("VAULT_*"), P("DOCKER_*"),
 	/* package registries */
@@ -71,8 +71,11 @@ static const struct pat secret_pats[] = {
 	/* services and password managers */
 	P("SLACK_*"), P("DISCORD_*"), P("TWILIO_*"), P("SENDGRID_*"), P("STRIPE_*"), P("SENTRY_*"),
 	P("DATADOG_*"), P("NEWRELIC_*"), P("OP_SESSION_*"),
-	/* shapes */
-	P("*_API_KEY"), P("*_APIKEY"), P("*_PRIVATE_KEY"), P("*_SIGNING_KEY"), P("*_ENCRYPTION_KEY"),
+	/* shapes: connection strings, then keys, tokens and the rest */
+	P("*_DATABASE_URL"), P("*_CONNECTION_STRING"), P("*_CONN_STR"), P("*_DB_URL"),
+	P("*_BROKER_URL"), P("*_DSN"),
+	P("*_API_KEY"), P("*_APIKEY"), P("*_PRIVATE_KEY"), P("*_SIGNING_KEY"),
+	P("*_ENCRYPTION_KEY"),
 	P("*_KEY"), P("*_TOKEN"), P("*_SECRET"), P("*_PASSWORD"), P("*_CREDENTIAL*"), P("*_AUTH"),
 	P("*_BEARER"), P("*_SESSION"), P("*_COOKIE"), P("*_JWT"), P("*_PASS"), P("*_PASSWD"),
 	P("*_PWD"), P("*_WEBHOOK_URL"), P("*SECRET*"), P("*PASSWORD*"), P("*PRIVATE_KEY*"),
@@ -97,7 +100,8 @@ static const struct pat exec_pats[] = {
 	P("NODE_TLS_REJECT_UNAUTHORIZED"), P("NODE_V8_COVERAGE"), P("ELECTRON_RUN_AS_NODE"),
 	P("NPM_CONFIG_*"),
 	/* Ruby */
-	P("RUBYOPT"), P("RUBYLIB"), P("RUBYPATH"), P("RUBYSHELL"), P("RUBY_GC_*"), P("RUBY_THREAD_*"),
+	P("RUBYOPT"), P("RUBYLIB"), P("RUBYPATH"), P("RUBYSHELL"), P("RUBY_GC_*"),
+	P("RUBY_THREAD_*"),
 	/* Perl */
 	P("PERL5*"), P("PERLLIB"), P("PERL_MM_OPT"), P("PERL_MB_OPT"),
 	/* the JVM and its launchers */

@@ -184,8 +184,21 @@ static int carve(struct build *b, int dirfd, const char *path, unsigned rights, 
 	return rc;
 }
 
+/* The path the kernel has for an open descriptor. */
+static char *fd_path(int fd)
+{
+	char proc[64], buf[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 /* Canonical form of a path that may not exist yet: the real path of its
- * longest existing prefix, then the rest as written. */
+ * longest existing prefix, then the rest as written.  One open and one
+ * readlink per tried prefix (realpath(3) reads every component). */
 static char *canonical(const char *path)
 {
 	char buf[PATH_MAX];
@@ -193,12 +206,14 @@ static char *canonical(const char *path)
 		return NULL;
 	size_t len = strlen(buf);
 	for (;;) {
-		char *r = realpath(buf, NULL);
-		if (r) {
-			if (len == strlen(path))
+		int fd = open(buf, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			char *r = fd_path(fd);
+			close(fd);
+			if (!r || len == strlen(path))
 				return r;
 			char *out = NULL;
-			if (asprintf(&out, "%s%s%s", strcmp(r, "/") ? r : "", "", path + len) < 0)
+			if (asprintf(&out, "%s%s", strcmp(r, "/") ? r : "", path + len) < 0)
 				out = NULL;
 			free(r);
 			return out;
@@ -211,7 +226,7 @@ static char *canonical(const char *path)
 	}
 }
 
-static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r)
+static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r, char **real_out)
 {
 	int fd = open(r->path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
@@ -221,7 +236,7 @@ static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r)
 			 strerror(errno));
 		return -1;
 	}
-	char *real = canonical(r->path);
+	char *real = fd_path(fd);
 	if (!real) {
 		close(fd);
 		snprintf(b->err, b->err_size, "cannot resolve '%s'", r->path);
@@ -245,7 +260,7 @@ static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r)
 	else
 		rc = add_path_rule(b, fd, r->path, r->rights);
 out:
-	free(real);
+	*real_out = real;
 	close(fd);
 	return rc;
 }
@@ -354,28 +369,42 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		}
 		b.ndeny = i + 1;
 	}
+	char **reals = calloc(rq->nfs ? rq->nfs : 1, sizeof(*reals));
+	if (!reals && rc == 0) {
+		snprintf(err, err_size, "out of memory");
+		rc = -1;
+	}
 	for (size_t i = 0; rc == 0 && i < rq->nfs; i++)
-		rc = add_fs_rule(&b, &rq->fs[i]);
+		rc = add_fs_rule(&b, &rq->fs[i], &reals[i]);
 	for (size_t i = 0; rc == 0 && attr.handled_access_net && i < rq->nconnect; i++)
 		rc = add_port(&b, SBX_LL_NET_CONNECT_TCP, rq->connect_tcp[i]);
 	for (size_t i = 0; rc == 0 && attr.handled_access_net && i < rq->nbind; i++)
 		rc = add_port(&b, SBX_LL_NET_BIND_TCP, rq->bind_tcp[i]);
-	/* What a deny inside an allowed directory cannot hide. */
+	/* What a deny inside an allowed directory cannot hide (one note). */
+	char list[2048];
+	size_t off = 0, carved = 0;
+	list[0] = '\0';
 	for (size_t i = 0; rc == 0 && i < b.ndeny; i++) {
 		bool inside = false;
-		for (size_t j = 0; j < rq->nfs; j++) {
-			char *real = canonical(rq->fs[j].path);
-			inside |= real && strcmp(real, b.deny[i]) != 0 && is_within(b.deny[i], real);
-			free(real);
+		for (size_t j = 0; j < rq->nfs && !inside; j++)
+			inside = reals[j] && strcmp(reals[j], b.deny[i]) != 0 &&
+				 is_within(b.deny[i], reals[j]);
+		if (inside && off < sizeof(list)) {
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						carved ? ", " : "", b.deny[i]);
+			carved++;
 		}
-		if (inside)
-			sbx_report_add(rep, SBX_NOTE, "filesystem",
-				       "'%s' is denied inside an allowed directory: its name and "
-				       "attributes stay visible (stat), and the directories above it "
-				       "down from the allowed one cannot be listed or receive new "
-				       "entries",
-				       b.deny[i]);
 	}
+	if (carved)
+		sbx_report_add(rep, SBX_NOTE, "filesystem",
+			       "%zu denied path%s inside allowed directories (%s): their names "
+			       "and attributes stay visible to stat, and the directories between "
+			       "the allowed one and each of them cannot be listed or get new "
+			       "entries",
+			       carved, carved == 1 ? "" : "s", list);
+	for (size_t i = 0; reals && i < rq->nfs; i++)
+		free(reals[i]);
+	free(reals);
 	for (size_t i = 0; i < b.ndeny; i++)
 		free(b.deny[i]);
 	free(b.deny);

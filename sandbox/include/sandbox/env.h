@@ -52,18 +52,19 @@
  *      NETLIFY_* FLY_*; ours: HF_* HUGGINGFACE_* CLOUDSDK_*
  *    version control and CI: GITHUB_* GITLAB_* BITBUCKET_* CI_* CIRCLE_*
  *      TRAVIS_* JENKINS_* BUILDKITE_* CODEBUILD_*
- *    databases: DATABASE_URL *_DATABASE_URL *_CONNECTION_STRING *_CONN_STR
- *      REDIS_* MONGO_* MYSQL_* POSTGRES_* PGPASSWORD PGUSER; ours:
- *      MONGODB_* *_DB_URL *_BROKER_URL *_DSN
+ *    databases: DATABASE_URL REDIS_* MONGO_* MYSQL_* POSTGRES_* PGPASSWORD
+ *      PGUSER; ours: MONGODB_*
  *    tools: SSH_* GPG_* VAULT_* DOCKER_*
  *    registries: NPM_TOKEN NPM_AUTH_TOKEN YARN_* PIP_* PYPI_*
  *      CARGO_REGISTRY_TOKEN GEM_* NUGET_*; ours: TF_TOKEN_* NETRC
  *    services: SLACK_* DISCORD_* TWILIO_* SENDGRID_* STRIPE_* SENTRY_*
  *      DATADOG_* NEWRELIC_*; ours: OP_SESSION_*
- *    shapes: *_API_KEY *_APIKEY *_PRIVATE_KEY *_SIGNING_KEY
- *      *_ENCRYPTION_KEY *_KEY *_TOKEN *_SECRET *_PASSWORD *_CREDENTIAL*
- *      *_AUTH *_BEARER; ours: *_SESSION *_COOKIE *_JWT *_PASS *_PASSWD
- *      *_PWD *_WEBHOOK_URL *SECRET* *PASSWORD* *PRIVATE_KEY* *ACCESS_KEY*
+ *    shapes (after every provider): *_DATABASE_URL *_CONNECTION_STRING
+ *      *_CONN_STR (ours: *_DB_URL *_BROKER_URL *_DSN) *_API_KEY *_APIKEY
+ *      *_PRIVATE_KEY *_SIGNING_KEY *_ENCRYPTION_KEY *_KEY *_TOKEN *_SECRET
+ *      *_PASSWORD *_CREDENTIAL* *_AUTH *_BEARER; ours: *_SESSION *_COOKIE
+ *      *_JWT *_PASS *_PASSWD *_PWD *_WEBHOOK_URL *SECRET* *PASSWORD*
+ *      *PRIVATE_KEY* *ACCESS_KEY*
  *
  *  code-injection (A unless noted):
  *    glibc's UNSECURE_ENVVARS (2.40, what it drops for set-user-ID
