@@ -673,6 +673,39 @@ static void forward_too_large(struct gw_session *s, size_t len, const struct mcp
 		s->policy.responses_max_bytes);
 }
 
+/* A tool's error result that reads like the kernel refusing the server a
+ * path outside the sandbox's grants: say so in the log (defence in depth
+ * at work, or a grant the policy is missing). */
+static void sandbox_refusal(struct gw_session *s, const char *line,
+			    const struct mcp_envelope *env, const struct mcp_pending *p, char *path,
+			    size_t path_size)
+{
+	const char *r = line + env->result.off;
+	if (!memmem(r, env->result.len, "isError", 7))
+		return;
+	json_t *res = mcp_json_parse(r, env->result.len, NULL);
+	if (!json_is_true(json_object_get(res, "isError"))) {
+		json_decref(res);
+		return;
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(res, "content"), i, item) {
+		const char *text = json_string_value(json_object_get(item, "text"));
+		const char *what;
+		if (gw_sandbox_explains(&s->sandbox, text, path, path_size, &what)) {
+			char q[600];
+			gw_warn("probable sandbox refusal: %s failed with a permission error on %s, "
+				"which the sandbox does not let the server %s (grant it in "
+				"sandbox.filesystem if the server should)",
+				p->tool, gw_log_quote(path, strlen(path), 400, q, sizeof(q)), what);
+			break;
+		}
+		path[0] = '\0';
+	}
+	json_decref(res);
+}
+
 static void server_response(struct gw_session *s, const char *line, size_t len,
 			    const struct mcp_envelope *env)
 {
@@ -704,6 +737,11 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	} else if ((secrets = scan_secrets(s, line, len, env, p)) == 0) {
 		forward(s, FROM_SERVER, line, len);
 	}
+
+	char refused[512];
+	refused[0] = '\0';
+	if (!internal && p->tool && s->sandbox.enabled && env->result_type == MCP_JSON_OBJECT)
+		sandbox_refusal(s, line, env, p, refused, sizeof(refused));
 
 	uint64_t latency_us = (uv_hrtime() - p->start_ns) / 1000;
 	if (p->flags & GW_PENDING_INTERNAL) {
@@ -741,6 +779,8 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 			json_object_set_new(f, "reason", json_string("responses.max_bytes"));
 		if (secrets > 0)
 			json_object_set_new(f, "secrets", json_integer(secrets));
+		if (refused[0])
+			json_object_set_new(f, "probable_sandbox_refusal", json_string(refused));
 		if (secrets < 0 || (secrets > 0 && s->policy.responses_secrets == POL_SECRETS_BLOCK))
 			json_object_set_new(f, "outcome", json_string("gateway_error"));
 		gw_audit("response", f);

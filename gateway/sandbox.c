@@ -131,6 +131,14 @@ static int add_deny(struct gw_sandbox *sb, const char *path, char *err, size_t e
 	return 0;
 }
 
+static bool within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
 /* Is |dir| the root, $HOME, or above $HOME?  Granting it would grant the
  * user's whole home. */
 static bool covers_home(const char *dir, const char *home)
@@ -171,11 +179,11 @@ static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const 
 			return -1;
 	}
 	if (cwd && pol->fs_cwd != POL_CWD_NONE) {
-		if (covers_home(cwd, home))
+		if (covers_home(cwd, home) || within("/tmp", cwd))
 			sbx_report_add(&sb->report, SBX_NOTE, "filesystem",
 				       "the working directory %s is not granted: it would expose "
-				       "the whole home directory; name the project directory in "
-				       "sandbox.filesystem instead",
+				       "the whole home directory or other runs' temporary files; "
+				       "name the project directory in sandbox.filesystem instead",
 				       cwd);
 		else if (add_rule(sb, cwd,
 				  SBX_FS_READ | (pol->fs_cwd == POL_CWD_WRITE ? SBX_FS_WRITE : 0),
@@ -518,6 +526,45 @@ json_t *gw_sandbox_json(const struct gw_sandbox *sb)
 			 sb->tmp.fd >= 0 ? sb->tmp.path : NULL, "env_removed", removed,
 			 "degraded", degraded, "notes", notes, "capabilities_dropped",
 			 sb->drop_caps, "seccomp_instructions", (json_int_t)sb->bpf.len);
+}
+
+bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *path,
+			 size_t path_size, const char **what)
+{
+	static const char *const words[] = {"permission denied", "eacces", "eperm",
+					    "operation not permitted", "access denied", NULL};
+	if (!sb->enabled || !text)
+		return false;
+	bool perm = false;
+	for (const char *const *w = words; *w && !perm; w++)
+		perm = strcasestr(text, *w) != NULL;
+	if (!perm)
+		return false;
+	/* The first absolute path in the text, up to a quote, a blank, a comma
+	 * or a closing bracket. */
+	for (const char *p = text; (p = strchr(p, '/')) != NULL; p++) {
+		if (p > text && !strchr(" '\"`(:[=", p[-1]))
+			continue;
+		size_t n = strcspn(p, " '\"`,)]\n\t");
+		while (n > 1 && (p[n - 1] == '.' || p[n - 1] == ':'))
+			n--;
+		if (n < 2 || n >= path_size)
+			continue;
+		memcpy(path, p, n);
+		path[n] = '\0';
+		bool reach = false, write = false;
+		for (size_t i = 0; i < sb->nrules; i++) {
+			if (!within(path, sb->rules[i].path))
+				continue;
+			reach = true;
+			write |= (sb->rules[i].rights & SBX_FS_WRITE) != 0;
+		}
+		if (write)
+			return false;
+		*what = reach ? "write" : "access";
+		return true;
+	}
+	return false;
 }
 
 void gw_sandbox_close(struct gw_sandbox *sb)

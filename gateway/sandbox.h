@@ -73,6 +73,16 @@ void gw_sandbox_log(const struct gw_sandbox *sb);
 /* The sandbox as an audit record field. */
 json_t *gw_sandbox_json(const struct gw_sandbox *sb);
 
+/* Does the tool error text |text| look like the sandbox refusing the
+ * server: a permission error ("permission denied", EACCES, EPERM,
+ * "operation not permitted") naming an absolute path the sandbox does not
+ * let the server write (or, for |*what| "access", reach at all)?  Writes
+ * the path to |path|.  An unprivileged process cannot read the kernel's
+ * Landlock audit records, so this is a guess from the text, marked as
+ * "probable" wherever it is reported. */
+bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *path,
+			 size_t path_size, const char **what);
+
 /* Close the ruleset, free the program, remove the private tmp.  Safe to
  * call on a zeroed or partly prepared sandbox, and more than once. */
 void gw_sandbox_close(struct gw_sandbox *sb);

@@ -34,7 +34,12 @@ static int open_dir_owned(int dirfd, const char *name)
 	return fd;
 }
 
-static int remove_level(int topfd, int dirfd, int depth, unsigned *moved)
+struct walk {
+	unsigned moved; /* this pass */
+	unsigned next;	/* names used so far */
+};
+
+static int remove_level(int topfd, int dirfd, int depth, struct walk *w)
 {
 	int lfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
@@ -65,13 +70,14 @@ static int remove_level(int topfd, int dirfd, int depth, unsigned *moved)
 		if (depth >= MAX_DEPTH) {
 			/* Move it to the top; the caller's next pass takes it. */
 			char name[64];
-			snprintf(name, sizeof(name), ".assay-deep-%u", (*moved)++);
+			snprintf(name, sizeof(name), ".assay-deep-%u", w->next++);
+			w->moved++;
 			if (renameat(dirfd, e->d_name, topfd, name) != 0)
 				rc = rc ? rc : -errno;
 			close(sub);
 			continue;
 		}
-		int r = remove_level(topfd, sub, depth + 1, moved);
+		int r = remove_level(topfd, sub, depth + 1, w);
 		close(sub);
 		if (r != 0)
 			rc = rc ? rc : r;
@@ -84,10 +90,11 @@ static int remove_level(int topfd, int dirfd, int depth, unsigned *moved)
 
 int sbx_remove_contents(int dirfd)
 {
+	struct walk w = {0, 0};
 	for (int pass = 0; pass < 1000; pass++) {
-		unsigned moved = 0;
-		int rc = remove_level(dirfd, dirfd, 0, &moved);
-		if (rc != 0 || moved == 0)
+		w.moved = 0;
+		int rc = remove_level(dirfd, dirfd, 0, &w);
+		if (rc != 0 || w.moved == 0)
 			return rc;
 	}
 	return -ELOOP;
