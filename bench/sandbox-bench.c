@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 
 		t0 = now_us();
 		struct gw_sandbox sb;
-		if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, path, cwd, environ, err,
+		if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, NULL, path, cwd, environ, err,
 				       sizeof(err)) != 0) {
 			fprintf(stderr, "sandbox: %s\n", err);
 			return 1;

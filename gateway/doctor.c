@@ -204,7 +204,7 @@ int gw_doctor_command(int argc, char **argv)
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
 	if (gw_policy_resolve(&opt, &policy) != 0 ||
-	    gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, NULL, cwd[0] ? cwd : NULL, environ,
+	    gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, NULL, NULL, cwd[0] ? cwd : NULL, environ,
 			       err, sizeof(err)) != 0) {
 		line(checks, text, "default_policy", false, "cannot be prepared: %s", err);
 		code = 1;

@@ -312,9 +312,75 @@ static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_
 	return 0;
 }
 
+/* The real path of |path|, or of its parent when it does not exist yet. */
+static char *real_or_parent(const char *path)
+{
+	char *r = realpath(path, NULL);
+	if (r || errno != ENOENT)
+		return r;
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return NULL;
+	*slash = '\0';
+	char *d = realpath(buf, NULL);
+	char *out = NULL;
+	if (d && asprintf(&out, "%s/%s", d, slash + 1) < 0)
+		out = NULL;
+	free(d);
+	return out;
+}
+
+/* No write grant may cover the gateway's own files: the policy, the pin
+ * store, the audit log, and the state directory (audit key, pins). */
+static int check_own(struct gw_sandbox *sb, const struct gw_sandbox_own *own,
+		     char *const *envp, const char *home, char *err, size_t err_size)
+{
+	char state[PATH_MAX] = "";
+	const char *xdg = env_get(envp, "XDG_STATE_HOME");
+	if (xdg && xdg[0] == '/')
+		snprintf(state, sizeof(state), "%s/assay-gateway", xdg);
+	else if (home)
+		snprintf(state, sizeof(state), "%s/.local/state/assay-gateway", home);
+	const struct {
+		const char *what, *path;
+	} files[] = {
+		{"policy file", own ? own->policy : NULL},
+		{"pin store", own ? own->pins : NULL},
+		{"audit log", own ? own->audit : NULL},
+		{"state directory", state[0] ? state : NULL},
+	};
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		if (!files[f].path)
+			continue;
+		char *fr = real_or_parent(files[f].path);
+		if (!fr)
+			continue;
+		for (size_t i = 0; i < sb->nrules; i++) {
+			if (!(sb->rules[i].rights & SBX_FS_WRITE))
+				continue;
+			char *rr = realpath(sb->rules[i].path, NULL);
+			bool covers = rr && within(fr, rr);
+			free(rr);
+			if (covers) {
+				snprintf(err, err_size,
+					 "the sandbox would let the server write %s, which holds "
+					 "the gateway's own %s (%s): narrow the write grant",
+					 sb->rules[i].path, files[f].what, fr);
+				free(fr);
+				return -1;
+			}
+		}
+		free(fr);
+	}
+	return 0;
+}
+
 static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-			    const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
-			    const char *home, char *err, size_t err_size)
+			    const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
+			    const char *exe, const char *cwd, const char *home, char *const *envp,
+			    char *err, size_t err_size)
 {
 	sb->abi = sbx_landlock_abi();
 	if ((cli->require_landlock || pol->require_landlock) && sb->abi < 1) {
@@ -325,7 +391,8 @@ static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol
 						  : strerror(-sb->abi));
 		return 2;
 	}
-	if (build_fs(sb, pol, cwd, home, err, err_size) != 0)
+	if (build_fs(sb, pol, cwd, home, err, err_size) != 0 ||
+	    check_own(sb, own, envp, home, err, err_size) != 0)
 		return 2;
 	/* The command the user named is trusted to run: execute on that one
 	 * file, wherever it is (a build directory, a project's bin/). */
@@ -369,8 +436,9 @@ static int check_fail_closed(struct gw_sandbox *sb, const struct pol_sandbox *po
 }
 
 int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-		       const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
-		       char *const *envp, char *err, size_t err_size)
+		       const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
+		       const char *exe, const char *cwd, char *const *envp, char *err,
+		       size_t err_size)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->tmp.fd = -1;
@@ -448,7 +516,7 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 	}};
 	pthread_t thread;
 	bool threaded = start_seccomp(&job, &thread) == 0;
-	int ret = prepare_landlock(sb, pol, cli, exe, cwd, home, err, err_size);
+	int ret = prepare_landlock(sb, pol, cli, own, exe, cwd, home, envp, err, err_size);
 	if (finish_seccomp(sb, &job, &thread, threaded, err, err_size) != 0 || ret != 0)
 		return 2;
 	build_limits(sb, pol);

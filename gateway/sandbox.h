@@ -32,6 +32,13 @@ struct gw_sandbox_cli {
 	bool disabled; /* --no-sandbox */
 };
 
+/* The gateway's own files, which no write grant may cover. */
+struct gw_sandbox_own {
+	const char *policy; /* --policy FILE; NULL: built-in */
+	const char *pins;   /* the pin store; NULL: none */
+	const char *audit;  /* --audit FILE; NULL: none */
+};
+
 #define GW_SANDBOX_MAX_RULES 160
 #define GW_SANDBOX_MAX_DENY 64
 
@@ -59,10 +66,12 @@ struct gw_sandbox {
 /* Prepare the sandbox for running |exe| (the resolved command, which gets
  * read and execute rights on that one file; NULL: none) in |cwd| with the
  * gateway's environment |envp|.  Returns 0, or 2 with a message in |err|
- * (a rule that cannot be applied, or a degradation with fail_closed). */
+ * (a rule that cannot be applied, a write grant covering one of |own| or
+ * the gateway's state directory, or a degradation with fail_closed). */
 int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-		       const struct gw_sandbox_cli *cli, const char *exe, const char *cwd,
-		       char *const *envp, char *err, size_t err_size);
+		       const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
+		       const char *exe, const char *cwd, char *const *envp, char *err,
+		       size_t err_size);
 
 /* Fill the sandbox part of |so| (envp included). */
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);

@@ -66,6 +66,8 @@ int gw_sandbox_command(int argc, char **argv)
 		goto out;
 	}
 	char cwd[PATH_MAX], err[4096], path[PATH_MAX];
+	struct gw_sandbox_own own = {.policy = opt.policy_path ? opt.policy_path : getenv("ASSAY_POLICY"),
+				     .audit = opt.audit_path};
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
 	rc = sbx_resolve_command(opt.cmd[0], getenv("PATH"), path, sizeof(path));
@@ -75,7 +77,7 @@ int gw_sandbox_command(int argc, char **argv)
 		code = rc == -ENOENT ? 127 : 126;
 		goto out;
 	}
-	if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, path, cwd[0] ? cwd : NULL,
+	if (gw_sandbox_prepare(&sb, &policy.sandbox, &opt.sandbox, &own, path, cwd[0] ? cwd : NULL,
 			       environ,
 			       err, sizeof(err)) != 0) {
 		gw_error("sandbox: %s", err);

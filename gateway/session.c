@@ -543,7 +543,12 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 	}
 
 	char serr_msg[4096];
-	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &o->sandbox, path,
+	struct gw_sandbox_own own = {
+		.policy = o->policy_path ? o->policy_path : getenv("ASSAY_POLICY"),
+		.pins = s->pins.enabled ? s->pins.path : NULL,
+		.audit = o->audit_path,
+	};
+	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &o->sandbox, &own, path,
 			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
 			       sizeof(serr_msg)) != 0) {
 		gw_error("sandbox: %s", serr_msg);
