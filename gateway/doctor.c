@@ -6,7 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -95,6 +100,37 @@ static int probe_enforce(const void *arg)
 	else
 		close(fd);
 	return bad;
+}
+
+/* Does the resolver answer DNS over TCP?  The default sandbox resolves
+ * names over TCP (RES_OPTIONS=use-vc, port 53): a resolver that only speaks
+ * UDP leaves the server without names.  A real query for the root's NS
+ * records, as the sandboxed resolver would send it.  Returns 1 yes, 0 no
+ * (|why| says what happened). */
+static int resolver_tcp(char *server, size_t server_size, char *why, size_t why_size)
+{
+	struct __res_state st;
+	memset(&st, 0, sizeof(st));
+	if (res_ninit(&st) != 0) {
+		snprintf(why, why_size, "the resolver configuration cannot be read");
+		return 0;
+	}
+	if (st.nscount > 0 && st.nsaddr_list[0].sin_family == AF_INET)
+		inet_ntop(AF_INET, &st.nsaddr_list[0].sin_addr, server, (socklen_t)server_size);
+	else
+		snprintf(server, server_size, "(first of /etc/resolv.conf)");
+	st.options |= RES_USEVC;
+	st.retrans = 2;
+	st.retry = 1;
+	unsigned char answer[1024];
+	int n = res_nquery(&st, ".", C_IN, T_NS, answer, sizeof(answer));
+	int herr = st.res_h_errno;
+	res_nclose(&st);
+	/* NXDOMAIN or no data still means an answer came back over TCP. */
+	if (n >= 0 || herr == HOST_NOT_FOUND || herr == NO_DATA)
+		return 1;
+	snprintf(why, why_size, "%s", herr == TRY_AGAIN ? "no answer" : hstrerror(herr));
+	return 0;
 }
 
 static bool seccomp_action_avail(unsigned action)
@@ -189,6 +225,17 @@ int gw_doctor_command(int argc, char **argv)
 	     sbx_has_capabilities() ? "this process holds capabilities: the server gets "
 				      "none (dropped, securebits locked)"
 				    : "none held");
+
+	char ns[64], why[256];
+	int tcp = resolver_tcp(ns, sizeof(ns), why, sizeof(why));
+	if (tcp == 1)
+		line(checks, text, "dns_over_tcp", true,
+		     "the resolver %s takes DNS over TCP: names resolve in the default sandbox", ns);
+	else
+		line(checks, text, "dns_over_tcp", false,
+		     "the resolver %s refuses DNS over TCP (%s): names do not resolve in the "
+		     "default sandbox; allow UDP with sandbox.network.udp: true (any UDP port)",
+		     ns, why);
 
 	/* The built-in policy, prepared as for a real run, then enforced in a
 	 * child that tries what it must refuse. */

@@ -202,10 +202,19 @@ static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const 
 		{pol->fs_write, pol->n_fs_write, SBX_FS_READ | SBX_FS_WRITE},
 		{pol->fs_exec, pol->n_fs_exec, SBX_FS_READ | SBX_FS_EXEC},
 	};
-	for (size_t l = 0; l < 3; l++)
-		for (size_t i = 0; i < lists[l].n; i++)
+	for (size_t l = 0; l < 3; l++) {
+		for (size_t i = 0; i < lists[l].n; i++) {
+			/* A path that does not exist grants nothing (and anything
+			 * created there later stays denied). */
+			if (access(lists[l].v[i], F_OK) != 0) {
+				sbx_report_add(&sb->report, SBX_NOTE, "filesystem",
+					       "%s does not exist: not granted", lists[l].v[i]);
+				continue;
+			}
 			if (add_rule(sb, lists[l].v[i], lists[l].rights, false, err, err_size) != 0)
 				return -1;
+		}
+	}
 	for (size_t i = 0; i < pol->n_fs_deny; i++)
 		if (add_deny(sb, pol->fs_deny[i], err, err_size) != 0)
 			return -1;

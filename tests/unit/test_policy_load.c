@@ -219,12 +219,15 @@ static int same_policy(const struct pol_policy *a, const struct pol_policy *b)
 /* Load |text|, dump it, load the dump, dump again: both loads succeed,
  * the dumps are identical and the policies equal field by field.  Returns
  * the number of failed checks. */
+/* Variables for the shipped policies (the built-in one names ${HOME}). */
+static const struct pol_vars pack_vars = {.cwd = "/work", .home = "/home/test", .tmpdir = "/tmp"};
+
 static int round_trip(const char *name, const char *text, size_t len)
 {
 	int bad = 0;
 	struct pol_policy a, b;
 	char err[1024];
-	if (pol_policy_load(&a, text, len, name, NULL, err, sizeof(err)) != 0) {
+	if (pol_policy_load(&a, text, len, name, &pack_vars, err, sizeof(err)) != 0) {
 		print_error("%s: does not load: %s\n", name, err);
 		return 1;
 	}
@@ -843,7 +846,7 @@ static void test_shipped_packs_load(void **state)
 			continue;
 		struct pol_policy p;
 		char err[1024];
-		int rc = pol_policy_load(&p, text, len, packs[i].name, NULL, err, sizeof(err));
+		int rc = pol_policy_load(&p, text, len, packs[i].name, &pack_vars, err, sizeof(err));
 		CHECK(bad, rc == 0, "%s does not load: %s", packs[i].name, err);
 		if (rc == 0) {
 			CHECK(bad, strcmp(p.source, packs[i].name) == 0, "%s: source", packs[i].name);
@@ -870,8 +873,8 @@ static void test_builtin_default(void **state)
 	free(text);
 	struct pol_policy p;
 	char err[1024];
-	if (pol_policy_load(&p, pol_default_yaml, pol_default_yaml_len, "<built-in default>", NULL,
-			    err, sizeof(err)) != 0)
+	if (pol_policy_load(&p, pol_default_yaml, pol_default_yaml_len, "<built-in default>",
+			    &pack_vars, err, sizeof(err)) != 0)
 		fail_msg("the built-in default does not load: %s", err);
 	/* Everything allowed. */
 	struct pol_decision d;
