@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { readAudit, waitForAudit } from './lib/audit.mjs';
 import { demoArgs, resultText, startGateway } from './lib/gateway.mjs';
 import { statusKb } from './lib/proc.mjs';
+import { sandboxPolicy } from './lib/sandbox.mjs';
 import { tmpDir } from './lib/tmp.mjs';
 
 const T = { timeout: 120_000 };
@@ -215,7 +216,9 @@ describe('policy bypass attempts', () => {
   test('a batch hiding a denied call: the gateway answers it and the server never sees it', T, async (t) => {
     const dir = tmpDir(t);
     const target = path.join(dir, 'batch-written');
-    const gw = startGateway(t, demoArgs(['--deny-tool', 'write_file', '--drain-timeout', '500ms']));
+    // The sandbox would let the server write |target|: only the gateway stops it.
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const gw = startGateway(t, demoArgs(['--policy', policy, '--deny-tool', 'write_file', '--drain-timeout', '500ms']));
     await gw.initialize();
     const batch = [
       callReq(1, 'echo', { text: 'a' }),
@@ -238,7 +241,9 @@ describe('policy bypass attempts', () => {
     const dir = tmpDir(t);
     const target = path.join(dir, 'escaped-written');
     const p = JSON.stringify(target);
-    const gw = startGateway(t, demoArgs(['--deny-tool', 'write_file']));
+    // The sandbox would let the server write |target|: only the gateway stops it.
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const gw = startGateway(t, demoArgs(['--policy', policy, '--deny-tool', 'write_file']));
     await gw.initialize();
     const tricks = [
       [10, `{"jsonrpc":"2.0","id":10,"method":"tools\\/call","params":{"name":"write_file","arguments":{"path":${p},"text":"y"}}}`],

@@ -9,6 +9,7 @@ import { readAudit, serverPid } from './lib/audit.mjs';
 import { DEMO_SERVER, GATEWAY, serverBin } from './lib/env.mjs';
 import { baseEnv, demoArgs, resultText, startGateway, until } from './lib/gateway.mjs';
 import { isAlive, waitGone } from './lib/proc.mjs';
+import { sandboxPolicy } from './lib/sandbox.mjs';
 import { tmpDir } from './lib/tmp.mjs';
 
 const T = { timeout: 90_000 };
@@ -273,8 +274,11 @@ describe('command line', () => {
   });
 
   test('options after the command belong to the server', T, async (t) => {
-    const notes = path.join(tmpDir(t), 'notes');
-    const gw = startGateway(t, [DEMO_SERVER, '--notes', notes]);
+    const dir = tmpDir(t);
+    const notes = path.join(dir, 'notes');
+    // The sandbox lets the server create its notes directory in |dir|.
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const gw = startGateway(t, ['--policy', policy, DEMO_SERVER, '--notes', notes]);
     await gw.initialize();
     const r = await gw.call(2, 'notes_write', { name: 'n1', text: 'note text' });
     assert.match(resultText(r), /wrote 9 bytes/);

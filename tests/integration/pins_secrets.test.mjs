@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { readAudit } from './lib/audit.mjs';
 import { DEMO_SERVER, GATEWAY } from './lib/env.mjs';
 import { baseEnv, demoArgs, resultText, startGateway } from './lib/gateway.mjs';
+import { sandboxPolicy } from './lib/sandbox.mjs';
 import { tmpDir } from './lib/tmp.mjs';
 
 const T = { timeout: 90_000 };
@@ -134,8 +135,12 @@ describe('tool pinning', () => {
     const state = tmpDir(t);
     fs.mkdirSync(path.join(state, 'assay-gateway'));
     fs.writeFileSync(path.join(state, 'assay-gateway', 'pins.json'), '{"version":1,"servers":');
-    const notes = path.join(tmpDir(t), 'notes');
-    const r = spawnSync(GATEWAY, ['--', DEMO_SERVER, '--notes', notes],
+    const notesDir = tmpDir(t);
+    const notes = path.join(notesDir, 'notes');
+    // The sandbox would let the server create its notes: their absence shows
+    // that it did not run.
+    const policy = sandboxPolicy(t, { write: [notesDir] });
+    const r = spawnSync(GATEWAY, ['--policy', policy, '--', DEMO_SERVER, '--notes', notes],
       { input: JSON.stringify(callReq(1, 'notes_write', { name: 'n', text: 'x' })) + '\n',
         encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
     assert.equal(r.status, 2);

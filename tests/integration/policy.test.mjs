@@ -15,6 +15,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { readAudit, waitForAudit } from './lib/audit.mjs';
 import { DEMO_SERVER, GATEWAY, INTEGRATION_DIR, serverBin } from './lib/env.mjs';
 import { baseEnv, demoArgs, isResponse, resultText, startGateway, until } from './lib/gateway.mjs';
+import { NODE_MODULES, sandboxYaml } from './lib/sandbox.mjs';
 import { connect, gated } from './lib/sdk.mjs';
 import { tmpDir } from './lib/tmp.mjs';
 
@@ -55,12 +56,18 @@ function writePolicy(t, text, name = 'policy.yaml') {
   return file;
 }
 
+/** What the server started by markedDemoArgs writes to its stderr first. */
+const STARTED = 'assay-it: the marked server started';
+
 /**
  * Gateway arguments for the demo server started through /bin/sh, which
- * first creates |marker|: the marker exists if and only if the server ran.
+ * first says STARTED on its stderr (passed on to the gateway's) and creates
+ * |marker|: the marker exists if and only if the server ran, provided the
+ * policy lets the server write the marker's directory.  The stderr line
+ * shows a server started even by a policy that grants no such thing.
  */
 function markedDemoArgs(gatewayOpts, marker) {
-  return [...gatewayOpts, '--', '/bin/sh', '-c', ': > "$0" && exec "$1"', marker, DEMO_SERVER];
+  return [...gatewayOpts, '--', '/bin/sh', '-c', `echo '${STARTED}' >&2; : > "$0" && exec "$1"`, marker, DEMO_SERVER];
 }
 
 const callReq = (id, name, args = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
@@ -261,7 +268,10 @@ describe('where the policy comes from', () => {
   });
 
   test('a policy that does not load stops the run with exit 2 before the server starts, without fallback', T, async (t) => {
-    const good = writePolicy(t, 'version: 1\n', 'good.yaml');
+    // The markers go where the server may write under good.yaml (a fallback
+    // to it would leave one); the audit logs where it may not.
+    const markers = tmpDir(t);
+    const good = writePolicy(t, 'version: 1\n' + sandboxYaml({ write: [markers], execute: [DEMO_SERVER] }), 'good.yaml');
     const typo = path.join(FIXTURES, 'policy-typo.yaml');
     const dir = tmpDir(t);
     const cases = [
@@ -272,7 +282,7 @@ describe('where the policy comes from', () => {
       ['--policy is a directory', ['--policy', dir], {}, 'not a regular file'],
     ];
     for (const [what, opts, env, want] of cases) {
-      const marker = path.join(dir, `ran-${what.replace(/\W+/g, '-')}`);
+      const marker = path.join(markers, `ran-${what.replace(/\W+/g, '-')}`);
       const audit = path.join(dir, `audit-${what.replace(/\W+/g, '-')}.jsonl`);
       const gw = startGateway(t, markedDemoArgs(['--audit', audit, ...opts], marker), { env: envWith(env) });
       gw.end(); // should it start the server anyway, let the session end
@@ -282,6 +292,7 @@ describe('where the policy comes from', () => {
       assert.ok(gw.stderr.includes(want), `${what}: stderr lacks ${want}\n${gw.describe()}`);
       assert.match(gw.stderr, /^assay-gateway: error: /m, gw.describe());
       assert.equal(fs.existsSync(marker), false, `${what}: the server was started`);
+      assert.ok(!gw.stderr.includes(STARTED), `${what}: the server was started\n${gw.describe()}`);
       // Never a silent fallback: no session record of any policy.
       assert.equal(readAudit(audit).filter((r) => r.event === 'session_start').length, 0, what);
     }
@@ -316,9 +327,10 @@ describe('where the policy comes from', () => {
 /**
  * server-filesystem with the whole temporary directory as its root, and a
  * policy (filesystem-readonly.yaml plus fixtures/policy-fs-rules.yaml) that
- * confines read_text_file to <root>/allowed.
+ * confines read_text_file to <root>/allowed.  ~ is <root>/allowed, unless
+ * opts.homeOutside (for the tests that must create files: see below).
  */
-function fsSetup(t, edit = (policyText) => policyText) {
+function fsSetup(t, edit = (policyText) => policyText, opts = {}) {
   const root = fs.realpathSync(tmpDir(t, 'assay-pol-fs-'));
   const allowed = path.join(root, 'allowed');
   fs.mkdirSync(allowed);
@@ -338,11 +350,23 @@ function fsSetup(t, edit = (policyText) => policyText) {
   const topKeys = [...pack.matchAll(/^([a-z_]+):/gm)].map((m) => m[1]);
   assert.equal(topKeys.at(-1), 'tools', `filesystem-readonly.yaml no longer ends with tools: ${topKeys}`);
   const rules = fs.readFileSync(path.join(FIXTURES, 'policy-fs-rules.yaml'), 'utf8');
+  // The sandbox (which grants neither by default: root is above $HOME,
+  // allowed/ is $HOME) lets the server read all of its root, so that only
+  // the gateway's rules confine reads to allowed/, and write in allowed/.
+  // The server's script is in node_modules, outside the working directory.
+  // With ~ in the root, the sandbox's own denials (~/.ssh and the like, even
+  // when missing) keep the root and allowed/ from being listed or getting
+  // new entries, whatever the grant; server-filesystem lists every
+  // directory from its root down before it creates a file, so it can create
+  // none: the tests that need it to put ~ elsewhere (opts.homeOutside).
+  const sandbox = sandboxYaml({ read: [root, NODE_MODULES], write: [allowed] });
   const policy = path.join(tmpDir(t, 'assay-pol-'), 'fs-confined.yaml');
-  fs.writeFileSync(policy, edit(pack.replace(/\n*$/, '\n') + rules));
-  // The gateway (and so the server) runs in root; ~ is root/allowed.
-  const env = envWith({ HOME: allowed, XDG_STATE_HOME: path.join(root, 'state') });
-  return { root, allowed, policy, env };
+  fs.writeFileSync(policy, edit(pack.replace(/\n*$/, '\n') + rules.replace(/\n*$/, '\n') + sandbox));
+  // The gateway (and so the server) runs in root; ~ is root/allowed.  The
+  // gateway's state (pins, audit key) is out of the server's reach.
+  const home = opts.homeOutside ? fs.realpathSync(tmpDir(t, 'assay-pol-home-')) : allowed;
+  const env = envWith({ HOME: home, XDG_STATE_HOME: tmpDir(t, 'assay-pol-state-') });
+  return { root, allowed, policy, env, sandbox };
 }
 
 const SECRET = /TOP-SECRET/;
@@ -459,9 +483,9 @@ describe('server-filesystem with a wider root than the policy allows', () => {
     // The gateway runs in allowed/ and confines reads to ${CWD}; the server's
     // root is the parent, and server-filesystem resolves a relative path
     // against its root, not its working directory.
-    const { root, allowed, env } = fsSetup(t);
+    const { root, allowed, env, sandbox } = fsSetup(t);
     const policy = writePolicy(t, 'version: 1\ntools:\n  default: deny\n  allow: [read_text_file]\n  rules:\n' +
-      '    - id: cwd-only\n      tool: read_text_file\n      args:\n        path: {under: ["${CWD}"], required: true}\n');
+      '    - id: cwd-only\n      tool: read_text_file\n      args:\n        path: {under: ["${CWD}"], required: true}\n' + sandbox);
     const gw = startGateway(t, ['--policy', policy, '--', process.execPath, FILESYSTEM, root], { cwd: allowed, env });
     await gw.initialize();
     assertDeniedResult(await gw.call(1, 'read_text_file', { path: '../secret.txt' }), 1, 'cwd-only', '../secret.txt');
@@ -525,7 +549,9 @@ describe('server-filesystem with a wider root than the policy allows', () => {
   };
   for (const [how, opts, edit] of [['--dry-run', ['--dry-run'], undefined], ['mode: audit', [], auditMode]]) {
     test(`${how}: the denied calls go through; the gateway exits 4 after the server exits 0`, T, async (t) => {
-      const { root, allowed, policy, env } = fsSetup(t, edit);
+      // (No ~ spelling here: ~ is put outside the root, so that the
+      // forwarded write_file can create its file.)
+      const { root, allowed, policy, env } = fsSetup(t, edit, { homeOutside: true });
       const audit = path.join(tmpDir(t), 'audit.jsonl');
       const gw = startGateway(t, ['--policy', policy, '--audit', audit, ...opts, '--', process.execPath, FILESYSTEM, root], { cwd: root, env });
       await gw.initialize();
@@ -566,9 +592,11 @@ describe('server-filesystem with a wider root than the policy allows', () => {
 
 describe('policy sections with the demo server', () => {
   test('--dry-run with a tool-name rule: forwarded, exit 4; a failing server keeps its status', T, async (t) => {
+    // The server may write in dir; the audit logs are elsewhere.
     const dir = tmpDir(t);
-    const policy = writePolicy(t, 'version: 1\ntools:\n  deny: [write_file]\n');
-    const audit = path.join(dir, 'audit.jsonl');
+    const logs = tmpDir(t);
+    const policy = writePolicy(t, 'version: 1\ntools:\n  deny: [write_file]\n' + sandboxYaml({ write: [dir] }));
+    const audit = path.join(logs, 'audit.jsonl');
     let gw = startGateway(t, demoArgs(['--policy', policy, '--dry-run', '--audit', audit]), { env: envWith() });
     await gw.initialize();
     const target = path.join(dir, 'written');
@@ -589,7 +617,7 @@ describe('policy sections with the demo server', () => {
     assert.deepEqual(await gw.finish(), { code: 0, signal: null });
 
     // The server fails: its status, with the would-be denial counted.
-    const audit2 = path.join(dir, 'audit2.jsonl');
+    const audit2 = path.join(logs, 'audit2.jsonl');
     gw = startGateway(t, demoArgs(['--policy', policy, '--dry-run', '--audit', audit2]), { env: envWith() });
     await gw.initialize();
     await gw.call(1, 'write_file', { path: target, text: 'again' });
@@ -861,6 +889,9 @@ tools:
     // lexically, .ssh/id_rsa for the kernel.
     fs.symlinkSync(path.join(home, '.ssh', 'deeper'), path.join(allowed, 'inner'));
     fs.symlinkSync(path.join(home, '.ssh'), path.join(allowed, 'sshlink'));
+    // The sandbox lets the demo server read ~/allowed (the working
+    // directory is $HOME: not readable by default); the rule is what keeps
+    // its reads there, symlinks and all.
     const policy = writePolicy(t, `version: 1
 tools:
   rules:
@@ -868,6 +899,9 @@ tools:
       tool: read_file
       args:
         path: {under: ["\${HOME}/allowed"], not_under: ["\${HOME}/.ssh"], required: true}
+sandbox:
+  filesystem:
+    read: ["\${HOME}/allowed"]
 `);
     const gw = startGateway(t, demoArgs(['--policy', policy]), { cwd: home, env: envWith({ HOME: home }) });
     await gw.initialize();
@@ -949,14 +983,19 @@ describe('audit.arguments', () => {
     const dir = tmpDir(t);
     const notADir = path.join(dir, 'file');
     fs.writeFileSync(notADir, 'x');
+    // The server (sh, then the demo server it runs) may write its marker in
+    // |markers|, nowhere near the audit logs in |dir|.
+    const markers = tmpDir(t);
+    const grant = sandboxYaml({ write: [markers], execute: [DEMO_SERVER] });
     // (pins off: the pin store lives there too, and would fail first)
-    const policy = writePolicy(t, 'version: 1\naudit:\n  arguments: hash\npins:\n  on_change: off\n');
-    const marker = path.join(dir, 'ran');
+    const policy = writePolicy(t, 'version: 1\naudit:\n  arguments: hash\npins:\n  on_change: off\n' + grant);
+    const marker = path.join(markers, 'ran');
     const gw = startGateway(t, markedDemoArgs(['--policy', policy, '--audit', path.join(dir, 'a.jsonl')], marker),
       { env: envWith({ XDG_STATE_HOME: notADir }) });
     assert.deepEqual(await gw.waitExit(), { code: 2, signal: null }, gw.describe());
     assert.match(gw.stderr, /audit key/, gw.describe());
     assert.equal(fs.existsSync(marker), false, 'the server was started');
+    assert.ok(!gw.stderr.includes(STARTED), `the server was started\n${gw.describe()}`);
     // A key of the wrong size is not used either.
     const state = tmpDir(t);
     fs.mkdirSync(path.join(state, 'assay-gateway'));
@@ -965,8 +1004,9 @@ describe('audit.arguments', () => {
       { env: envWith({ XDG_STATE_HOME: state }) });
     assert.deepEqual(await gw2.waitExit(), { code: 2, signal: null }, gw2.describe());
     assert.equal(fs.existsSync(marker), false, 'the server was started');
+    assert.ok(!gw2.stderr.includes(STARTED), `the server was started\n${gw2.describe()}`);
     // full needs no key.
-    const full = writePolicy(t, 'version: 1\naudit:\n  arguments: full\npins:\n  on_change: off\n');
+    const full = writePolicy(t, 'version: 1\naudit:\n  arguments: full\npins:\n  on_change: off\n' + grant);
     const gw3 = startGateway(t, markedDemoArgs(['--policy', full, '--audit', path.join(dir, 'c.jsonl')], marker),
       { env: envWith({ XDG_STATE_HOME: notADir }) });
     await gw3.initialize();
@@ -991,8 +1031,11 @@ describe('audit.arguments', () => {
 // McpError is what the SDK throws for a JSON-RPC error (deny_reply: error).
 describe('deny_reply: error through the SDK client', () => {
   test('ci.yaml: a denied call is a -32050 McpError', T, async (t) => {
-    const { root, env } = fsSetup(t);
-    const { client } = await connect(t, { ...gated(['--policy', path.join(PACKS_DIR, 'ci.yaml')], FILESYSTEM, [root]), cwd: root, env });
+    const { root, env, sandbox } = fsSetup(t);
+    // ci.yaml and the sandbox grants of fsSetup.
+    const ci = fs.readFileSync(path.join(PACKS_DIR, 'ci.yaml'), 'utf8');
+    const policy = writePolicy(t, ci.replace(/\n*$/, '\n') + sandbox, 'ci.yaml');
+    const { client } = await connect(t, { ...gated(['--policy', policy], FILESYSTEM, [root]), cwd: root, env });
     await assert.rejects(client.callTool({ name: 'remove_everything', arguments: {} }), (e) => {
       assert.ok(e instanceof McpError, String(e));
       assert.equal(e.code, DENIED);

@@ -11,6 +11,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 import { readAudit, waitForAudit } from './lib/audit.mjs';
 import { serverBin } from './lib/env.mjs';
+import { sandboxPolicy } from './lib/sandbox.mjs';
 import { connect, direct, gated } from './lib/sdk.mjs';
 import { tmpDir } from './lib/tmp.mjs';
 
@@ -99,11 +100,17 @@ describe('server-everything through the gateway', () => {
   });
 });
 
+// The sandbox lets the server reach none of the test's temporary
+// directories: as a user running server-filesystem on a directory, each test
+// grants the directories it gives the server in a policy (the built-in one
+// plus a sandbox section).  Where a test checks that a denied write left no
+// file, the directory is writable, so that only the gateway can have
+// stopped the write.
 describe('server-filesystem through the gateway', () => {
   test('tools/list and read-only tool calls are identical to a direct connection', T, async (t) => {
     const dir = fixtureDir(t);
     const a = await connect(t, direct(FILESYSTEM, [dir]));
-    const b = await connect(t, gated([], FILESYSTEM, [dir]));
+    const b = await connect(t, gated(['--policy', sandboxPolicy(t, { read: [dir] })], FILESYSTEM, [dir]));
 
     const ta = await a.client.listTools();
     const tb = await b.client.listTools();
@@ -138,7 +145,8 @@ describe('server-filesystem through the gateway', () => {
     const rootDir = fs.realpathSync(tmpDir(t, 'assay-root-'));
     fs.writeFileSync(path.join(rootDir, 'from-root.txt'), 'inside the root\n');
     const roots = [{ uri: pathToFileURL(rootDir).href, name: 'test root' }];
-    const { client, rootsRequests } = await connect(t, gated([], FILESYSTEM, [startDir]), { roots });
+    const policy = sandboxPolicy(t, { read: [startDir, rootDir] });
+    const { client, rootsRequests } = await connect(t, gated(['--policy', policy], FILESYSTEM, [startDir]), { roots });
 
     // The server asks for roots right after initialization; wait for it to
     // apply the answer.
@@ -156,7 +164,8 @@ describe('server-filesystem through the gateway', () => {
 
   test('--deny-tool write_file: hidden from tools/list, the call is refused and nothing is written', T, async (t) => {
     const dir = fixtureDir(t);
-    const { client } = await connect(t, gated(['--deny-tool', 'write_file'], FILESYSTEM, [dir]));
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const { client } = await connect(t, gated(['--policy', policy, '--deny-tool', 'write_file'], FILESYSTEM, [dir]));
     const names = (await client.listTools()).tools.map((x) => x.name);
     assert.ok(!names.includes('write_file'), `write_file still listed: ${names}`);
     assert.ok(names.includes('read_text_file') && names.includes('edit_file'), `other tools missing: ${names}`);
@@ -177,7 +186,8 @@ describe('server-filesystem through the gateway', () => {
 
   test('--deny-reply error: a denied call rejects with McpError -32050', T, async (t) => {
     const dir = fixtureDir(t);
-    const { client } = await connect(t, gated(['--deny-tool', 'write_*', '--deny-reply', 'error'], FILESYSTEM, [dir]));
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const { client } = await connect(t, gated(['--policy', policy, '--deny-tool', 'write_*', '--deny-reply', 'error'], FILESYSTEM, [dir]));
     const target = path.join(dir, 'written.txt');
     await assert.rejects(
       client.callTool({ name: 'write_file', arguments: { path: target, content: 'x' } }),
@@ -195,7 +205,8 @@ describe('server-filesystem through the gateway', () => {
   test('--allow-tool: only the allowed tools are listed and callable', T, async (t) => {
     const dir = fixtureDir(t);
     const all = (await (await connect(t, direct(FILESYSTEM, [dir]))).client.listTools()).tools.map((x) => x.name);
-    const { client } = await connect(t, gated(['--allow-tool', 'read_*', '--allow-tool', 'list_directory'], FILESYSTEM, [dir]));
+    const policy = sandboxPolicy(t, { read: [dir] });
+    const { client } = await connect(t, gated(['--policy', policy, '--allow-tool', 'read_*', '--allow-tool', 'list_directory'], FILESYSTEM, [dir]));
     const names = (await client.listTools()).tools.map((x) => x.name);
     const expected = all.filter((n) => n.startsWith('read_') || n === 'list_directory');
     assert.ok(expected.length >= 3 && expected.length < all.length);
@@ -212,12 +223,15 @@ describe('server-filesystem through the gateway', () => {
   test('--audit: a JSON Lines record of the session', T, async (t) => {
     const dir = fixtureDir(t);
     const audit = path.join(tmpDir(t), 'audit.jsonl');
-    const { client, transport } = await connect(t, gated(['--audit', audit, '--deny-tool', 'write_file'], FILESYSTEM, [dir]));
+    const policy = sandboxPolicy(t, { write: [dir] });
+    const { client, transport } = await connect(t, gated(['--policy', policy, '--audit', audit, '--deny-tool', 'write_file'], FILESYSTEM, [dir]));
     const gatewayPid = transport.pid;
     await client.listTools();
-    await client.callTool({ name: 'read_text_file', arguments: { path: path.join(dir, 'hello.txt') } });
+    const read = await client.callTool({ name: 'read_text_file', arguments: { path: path.join(dir, 'hello.txt') } });
+    assert.match(text(read), /^hello, world\n/, JSON.stringify(read));
     const denied = await client.callTool({ name: 'write_file', arguments: { path: path.join(dir, 'w.txt'), content: 'x' } });
     assert.equal(denied.isError, true);
+    assert.equal(fs.existsSync(path.join(dir, 'w.txt')), false, 'the denied write_file was carried out');
     await client.close();
 
     const recs = await waitForAudit(audit, (r) => r.event === 'exit');
@@ -225,6 +239,7 @@ describe('server-filesystem through the gateway', () => {
     assert.equal(start.event, 'session_start');
     assert.deepEqual(start.command, [process.execPath, FILESYSTEM, dir]);
     assert.equal(start.gateway_pid, gatewayPid);
+    assert.equal(start.policy, policy);
     assert.ok(Number.isInteger(start.server_pid) && start.server_pid > 0);
     assert.deepEqual(start.tool_rules, [{ id: 'cli.deny_tool[0]', action: 'deny', glob: 'write_file' }]);
 
