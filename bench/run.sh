@@ -5,6 +5,8 @@
 #   gateway         behind assay-gateway
 #   gateway-audit   behind assay-gateway --audit FILE
 #   gateway-rules   behind assay-gateway --deny-tool write_file
+# then what the sandbox adds to a spawn (assay-sandbox-bench: /bin/true
+# bare and in the built-in policy's sandbox, taking turns),
 # and write the figures, the ratios and the targets into docs/benchmarks.md
 # (between its "results" markers).  The configurations take turns within
 # each run, so drift on the machine hits all of them alike.
@@ -67,7 +69,8 @@ if [[ $build_type != Release && $build_type != RelWithDebInfo ]] || [[ $sanitize
 	fi
 fi
 cmake --build "$build_dir" -j"$(nproc)" \
-	--target assay-gateway assay-demo-server assay-bench assay-splice-relay >/dev/null
+	--target assay-gateway assay-demo-server assay-bench assay-splice-relay \
+	assay-sandbox-bench >/dev/null
 
 bin=$build_dir
 bench=$bin/assay-bench
@@ -136,6 +139,14 @@ for ((r = 1; r <= runs; r++)); do
 		rm -rf "$audit" "$state"
 	done
 done
+# What the sandbox adds to the server's spawn (issue target: at most 2 ms).
+spawns=300
+[[ $quick == 1 ]] && spawns=10
+if ! "$bin/assay-sandbox-bench" "$spawns" >"$work/sandbox.txt"; then
+	echo "bench/run.sh: assay-sandbox-bench failed" >&2
+	failed=$((failed + 1))
+fi
+[[ $quick == 1 ]] && cat "$work/sandbox.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r busy1 steal1 < <(cpu_busy)
 children_cpu >"$work/ours1"
@@ -178,6 +189,16 @@ section=$work/section.md
 	echo "(\`\$WORK\` is a temporary directory that run.sh removes at the end.)"
 	echo
 	cat "$report"
+	echo
+	echo "### Sandbox setup"
+	echo
+	echo "\`assay-sandbox-bench $spawns\`: fork, exec and exit of \`/bin/true\`, bare and with the built-in"
+	echo "policy's sandbox prepared (private tmp, environment, Landlock ruleset, seccomp program) and"
+	echo "applied in the child, its tmp removed after; the two take turns."
+	echo
+	echo '```'
+	cat "$work/sandbox.txt"
+	echo '```'
 } >"$section"
 
 if [[ $write_doc == 1 ]]; then
