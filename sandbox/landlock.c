@@ -297,32 +297,26 @@ static void report_missing(const struct sbx_landlock_request *rq, int abi, struc
 				       why);
 		return;
 	}
-	if (abi < 3 && rq->nfs)
-		sbx_report_add(rep, SBX_DEGRADED, "filesystem",
-			       "truncating files is not restricted (needs Landlock ABI 3, Linux "
-			       "6.2; this kernel has ABI %d)",
-			       abi);
-	if (abi < 4 && rq->net_restrict)
-		sbx_report_add(rep, SBX_DEGRADED, "network",
-			       "TCP connect and bind are not restricted by port (needs Landlock "
-			       "ABI 4, Linux 6.7; this kernel has ABI %d)",
-			       abi);
-	if (abi < 5 && rq->nfs)
-		sbx_report_add(rep, SBX_DEGRADED, "filesystem",
-			       "ioctl on device files is not restricted (needs Landlock ABI 5, "
-			       "Linux 6.10; this kernel has ABI %d)",
-			       abi);
-	if (abi < 6 && rq->scope_abstract_unix)
-		sbx_report_add(rep, SBX_DEGRADED, "scope",
-			       "abstract unix sockets outside the sandbox can be reached (needs "
-			       "Landlock ABI 6, Linux 6.12; this kernel has ABI %d)",
-			       abi);
-	if (abi < 6 && rq->scope_signal)
-		sbx_report_add(rep, SBX_DEGRADED, "scope",
-			       "signals can reach processes outside the sandbox that run as the "
-			       "same user (needs Landlock ABI 6, Linux 6.12; this kernel has ABI "
-			       "%d)",
-			       abi);
+	/* What each ABI adds that the request needs: missing, a degradation. */
+	const struct {
+		int abi;
+		bool needed;
+		const char *area, *linux_version, *what;
+	} lacks[] = {
+		{3, rq->nfs > 0, "filesystem", "6.2", "truncating files is not restricted"},
+		{4, rq->net_restrict, "network", "6.7",
+		 "TCP connect and bind are not restricted by port"},
+		{5, rq->nfs > 0, "filesystem", "6.10", "ioctl on device files is not restricted"},
+		{6, rq->scope_abstract_unix, "scope", "6.12",
+		 "abstract unix sockets outside the sandbox can be reached"},
+		{6, rq->scope_signal, "scope", "6.12",
+		 "signals can reach processes outside the sandbox that run as the same user"},
+	};
+	for (size_t i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++)
+		if (abi < lacks[i].abi && lacks[i].needed)
+			sbx_report_add(rep, SBX_DEGRADED, lacks[i].area,
+				       "%s (needs Landlock ABI %d, Linux %s; this kernel has ABI %d)",
+				       lacks[i].what, lacks[i].abi, lacks[i].linux_version, abi);
 }
 
 int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
