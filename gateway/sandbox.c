@@ -481,7 +481,6 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		home = NULL;
 
 	if (sb->enabled) {
-		sbx_tmpdir_sweep(NULL);
 		if (sbx_tmpdir_create(&sb->tmp, NULL, err, err_size) != 0) {
 			free(allow);
 			return 2;
@@ -531,6 +530,11 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 	build_limits(sb, pol);
 	sb->drop_caps = sbx_has_capabilities();
 	return check_fail_closed(sb, pol, cli, err, err_size);
+}
+
+unsigned gw_sandbox_sweep(const struct gw_sandbox *sb)
+{
+	return sb->enabled ? sbx_tmpdir_sweep(NULL, SBX_TMPDIR_SWEEP_AGE) : 0;
 }
 
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so)

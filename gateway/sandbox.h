@@ -73,6 +73,11 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		       const char *exe, const char *cwd, char *const *envp, char *err,
 		       size_t err_size);
 
+/* Remove the private directories of runs that died (sbx_tmpdir_sweep);
+ * returns how many.  Off the start's critical path: call it once the
+ * command is running (it logs nothing, so a worker thread may run it). */
+unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
+
 /* Fill the sandbox part of |so| (envp included). */
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Directories deeper than this are moved up to the top before removal, so
@@ -144,7 +145,7 @@ int sbx_tmpdir_remove(struct sbx_tmpdir *t)
 	return rc;
 }
 
-unsigned sbx_tmpdir_sweep(const char *base)
+unsigned sbx_tmpdir_sweep(const char *base, unsigned min_age)
 {
 	if (!base)
 		base = "/tmp";
@@ -166,7 +167,10 @@ unsigned sbx_tmpdir_sweep(const char *base)
 		if (fd < 0)
 			continue;
 		struct stat st;
-		if (fstat(fd, &st) != 0 || st.st_uid != getuid() || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		/* A directory made in the last seconds may belong to a run
+		 * between its mkdtemp and its flock: leave it alone. */
+		if (fstat(fd, &st) != 0 || st.st_uid != getuid() ||
+		    time(NULL) - st.st_ctime < (time_t)min_age || flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			close(fd);
 			continue; /* not ours, or its run is alive */
 		}

@@ -83,19 +83,27 @@ static void test_tmpdir_remove(void **state)
 static void test_tmpdir_sweep(void **state)
 {
 	(void)state;
+	/* A base of its own: a sweep of /tmp at any age could take another
+	 * run's directory between its mkdtemp and its flock. */
+	char base[] = "/tmp/assay-unit-sweep-XXXXXX";
+	assert_non_null(mkdtemp(base));
 	struct sbx_tmpdir live, dead;
 	char err[256];
-	assert_int_equal(sbx_tmpdir_create(&live, NULL, err, sizeof(err)), 0);
-	assert_int_equal(sbx_tmpdir_create(&dead, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sbx_tmpdir_create(&live, base, err, sizeof(err)), 0);
+	assert_int_equal(sbx_tmpdir_create(&dead, base, err, sizeof(err)), 0);
 	char dead_path[4096], f[4200];
 	snprintf(dead_path, sizeof(dead_path), "%s", dead.path);
 	snprintf(f, sizeof(f), "%s/file", dead.path);
 	write_file(f, "left behind");
 	close(dead.fd); /* the run "dies": its lock goes with it */
-	assert_true(sbx_tmpdir_sweep(NULL) >= 1);
+	/* Too young: it could be a run between mkdtemp and flock. */
+	assert_int_equal(sbx_tmpdir_sweep(base, SBX_TMPDIR_SWEEP_AGE), 0);
+	assert_true(exists(dead_path));
+	assert_int_equal(sbx_tmpdir_sweep(base, 0), 1);
 	assert_false(exists(dead_path));
 	assert_true(exists(live.path));
 	assert_int_equal(sbx_tmpdir_remove(&live), 0);
+	assert_int_equal(rmdir(base), 0);
 }
 
 /* Build a ruleset granting |dir| (read) and denying |deny| inside it;

@@ -27,9 +27,12 @@ int sbx_tmpdir_create(struct sbx_tmpdir *t, const char *base, char *err, size_t 
  * Returns 0, or -errno when something could not be removed. */
 int sbx_tmpdir_remove(struct sbx_tmpdir *t);
 
-/* Remove the directories under |base| left by runs that died (their lock
- * is free).  Returns how many were removed. */
-unsigned sbx_tmpdir_sweep(const char *base);
+/* Remove the directories under |base| left by runs that died: their lock
+ * is free, and they have not changed for |min_age| seconds (a run may be
+ * between its mkdtemp and its flock; SBX_TMPDIR_SWEEP_AGE is safe).
+ * Returns how many were removed. */
+#define SBX_TMPDIR_SWEEP_AGE 10
+unsigned sbx_tmpdir_sweep(const char *base, unsigned min_age);
 
 /* Remove everything inside directory |dirfd| without following symbolic
  * links (exposed for tests).  Returns 0 or -errno. */
