@@ -65,68 +65,80 @@ static void rule(struct fb *f, uint32_t action, const char *name, unsigned n,
 
 #define DENY SCMP_ACT_ERRNO(EPERM)
 
-static void deny_socket(struct fb *f, int family, int type, const struct scmp_arg_cmp *proto)
+/* Deny socket() for every value of argument |arg| in [lo, hi] (within
+ * |bits|, the bits of the argument that hold it), with |extra| conditions
+ * on the other arguments: the range is cut into aligned power-of-two blocks,
+ * one masked comparison each, so a few rules cover what one rule per value
+ * would (libseccomp's compile time grows with the rule count). */
+static void deny_socket_range(struct fb *f, unsigned arg, uint32_t lo, uint32_t hi, uint32_t bits,
+			      const struct scmp_arg_cmp *extra, unsigned nextra)
 {
-	struct scmp_arg_cmp c[3];
-	unsigned n = 0;
-	c[n++] = (struct scmp_arg_cmp)A32(0, (scmp_datum_t)family);
-	if (type >= 0)
-		c[n++] = (struct scmp_arg_cmp)SCMP_CMP(1, SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)type);
-	if (proto)
-		c[n++] = *proto;
-	rule(f, DENY, "socket", n, c);
+	while (lo <= hi) {
+		uint32_t size = 1;
+		while ((lo & (size * 2 - 1)) == 0 && lo + size * 2 - 1 <= hi && size * 2 <= bits)
+			size *= 2;
+		struct scmp_arg_cmp c[3];
+		unsigned n = 0;
+		for (unsigned i = 0; i < nextra; i++)
+			c[n++] = extra[i];
+		c[n++] = (struct scmp_arg_cmp)SCMP_CMP(arg, SCMP_CMP_MASKED_EQ,
+						       bits & ~(scmp_datum_t)(size - 1), lo);
+		rule(f, DENY, "socket", n, c);
+		if (hi - lo < size)
+			break;
+		lo += size;
+	}
 }
 
 static void socket_rules(struct fb *f, const struct sbx_seccomp_request *rq)
 {
+	const uint32_t all = 0xffffffffu;
+	bool inet = rq->allow_inet || rq->allow_udp;
 	/* Families: only unix, IPv4, IPv6 and netlink route exist for the
 	 * server.  Anything above netlink is refused, high bits included. */
 	struct scmp_arg_cmp above = SCMP_CMP(0, SCMP_CMP_GT, AF_NETLINK);
 	rule(f, DENY, "socket", 1, &above);
-	for (int fam = 0; fam < AF_NETLINK; fam++) {
-		if (fam == AF_UNIX && rq->allow_unix)
-			continue;
-		if ((fam == AF_INET || fam == AF_INET6) && (rq->allow_inet || rq->allow_udp))
-			continue;
-		deny_socket(f, fam, -1, NULL);
-	}
+	deny_socket_range(f, 0, 0, rq->allow_unix ? 0 : 1, all, NULL, 0);
+	if (!inet)
+		deny_socket_range(f, 0, AF_INET, AF_INET, all, NULL, 0);
+	deny_socket_range(f, 0, AF_INET + 1, AF_INET6 - 1, all, NULL, 0);
+	if (!inet)
+		deny_socket_range(f, 0, AF_INET6, AF_INET6, all, NULL, 0);
+	deny_socket_range(f, 0, AF_INET6 + 1, AF_NETLINK - 1, all, NULL, 0);
 	/* Netlink: only NETLINK_ROUTE (interface lists; changing them needs
 	 * capabilities the server does not have). */
-	struct scmp_arg_cmp nl = SCMP_CMP(2, SCMP_CMP_NE, 0);
-	deny_socket(f, AF_NETLINK, -1, &nl);
+	struct scmp_arg_cmp nl[2] = {A32(0, AF_NETLINK), SCMP_CMP(2, SCMP_CMP_NE, 0)};
+	rule(f, DENY, "socket", 2, nl);
+	if (!inet)
+		goto listen;
 
-	for (int fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET) {
-		if (!rq->allow_inet && !rq->allow_udp)
-			break;
-		/* Socket types other than the allowed ones: raw, packet,
-		 * seqpacket (SCTP), DCCP... */
-		for (int type = 0; type <= 0xf; type++) {
-			if ((type == SOCK_STREAM && rq->allow_inet) ||
-			    (type == SOCK_DGRAM && rq->allow_udp))
-				continue;
-			deny_socket(f, fam, type, NULL);
-		}
-		/* Protocols: 0 or TCP for streams (no MPTCP, no SCTP), 0 or
-		 * UDP for datagrams (no ICMP, no UDP-Lite). */
-		if (rq->allow_inet) {
-			struct scmp_arg_cmp p = SCMP_CMP(2, SCMP_CMP_GT, IPPROTO_TCP);
-			deny_socket(f, fam, SOCK_STREAM, &p);
-			for (int proto = 1; proto < IPPROTO_TCP; proto++) {
-				struct scmp_arg_cmp q = A32(2, (scmp_datum_t)proto);
-				deny_socket(f, fam, SOCK_STREAM, &q);
-			}
-		}
-		if (rq->allow_udp) {
-			struct scmp_arg_cmp p = SCMP_CMP(2, SCMP_CMP_GT, IPPROTO_UDP);
-			deny_socket(f, fam, SOCK_DGRAM, &p);
-			for (int proto = 1; proto < IPPROTO_UDP; proto++) {
-				struct scmp_arg_cmp q = A32(2, (scmp_datum_t)proto);
-				deny_socket(f, fam, SOCK_DGRAM, &q);
-			}
-		}
-		if (fam == AF_INET6)
-			break;
+	/* IPv4 and IPv6 in one comparison: 2 and 10 differ in bit 3 only. */
+	struct scmp_arg_cmp fam = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, all & ~8u, AF_INET);
+	/* Socket types other than the allowed ones (the low four bits; the
+	 * others are SOCK_NONBLOCK and SOCK_CLOEXEC): raw, packet, seqpacket
+	 * (SCTP), DCCP... */
+	uint32_t first = rq->allow_inet ? SOCK_STREAM : SOCK_DGRAM;
+	uint32_t last = rq->allow_udp ? SOCK_DGRAM : SOCK_STREAM;
+	if (first > 0)
+		deny_socket_range(f, 1, 0, first - 1, 0xf, &fam, 1);
+	deny_socket_range(f, 1, last + 1, 0xf, 0xf, &fam, 1);
+	/* Protocols: 0 or TCP for streams (no MPTCP, no SCTP), 0 or UDP for
+	 * datagrams (no ICMP, no UDP-Lite); above them refused, high bits
+	 * included. */
+	const struct {
+		bool on;
+		int type, proto;
+	} kinds[] = {{rq->allow_inet, SOCK_STREAM, IPPROTO_TCP}, {rq->allow_udp, SOCK_DGRAM, IPPROTO_UDP}};
+	for (size_t i = 0; i < 2; i++) {
+		if (!kinds[i].on)
+			continue;
+		struct scmp_arg_cmp c[3] = {
+			fam, SCMP_CMP(1, SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)kinds[i].type),
+			SCMP_CMP(2, SCMP_CMP_GT, (scmp_datum_t)kinds[i].proto)};
+		rule(f, DENY, "socket", 3, c);
+		deny_socket_range(f, 2, 1, (uint32_t)kinds[i].proto - 1, all, c, 2);
 	}
+listen:
 	/* listen() without bind() takes an automatic port Landlock never sees. */
 	if (!rq->allow_listen)
 		rule(f, DENY, "listen", 0, NULL);
@@ -152,13 +164,15 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 		rule(&f, DENY, *n, 0, NULL);
 	rule(&f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 
-	/* Namespaces: unshare and clone with any namespace flag. */
+	/* Namespaces: unshare, and clone with any namespace flag. */
 	static const unsigned long ns_flags[] = {CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,
 						 CLONE_NEWNET, CLONE_NEWUTS,  CLONE_NEWIPC,
 						 CLONE_NEWCGROUP, CLONE_NEWTIME};
+	/* unshare outright: its other uses (CLONE_FILES, CLONE_FS) are rare,
+	 * and one rule compiles faster than eight. */
+	rule(&f, DENY, "unshare", 0, NULL);
 	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
 		struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
-		rule(&f, DENY, "unshare", 1, &c);
 		/* clone's low byte is the exit signal, which CLONE_NEWTIME
 		 * overlaps: only unshare and clone3 can ask for it. */
 		if (ns_flags[i] != CLONE_NEWTIME)
