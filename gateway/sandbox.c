@@ -532,6 +532,24 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 	return check_fail_closed(sb, pol, cli, err, err_size);
 }
 
+bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)sb;
+	return false;
+#else
+	if (!sb->enabled)
+		return false;
+	char err[256];
+	if (sbx_seccomp_restrict_self(err, sizeof(err)) != 0) {
+		gw_warn("sandbox: %s", err);
+		return false;
+	}
+	sb->gateway_restricted = true;
+	return true;
+#endif
+}
+
 unsigned gw_sandbox_sweep(const struct gw_sandbox *sb)
 {
 	return sb->enabled ? sbx_tmpdir_sweep(NULL, SBX_TMPDIR_SWEEP_AGE) : 0;
@@ -602,11 +620,12 @@ json_t *gw_sandbox_json(const struct gw_sandbox *sb)
 										   : notes,
 				      json_pack("{s:s,s:s}", "area", sb->report.items[i].area,
 						"what", sb->report.items[i].text));
-	return json_pack("{s:b,s:i,s:s?,s:o,s:o,s:o,s:b,s:I}", "enabled", sb->enabled,
+	return json_pack("{s:b,s:i,s:s?,s:o,s:o,s:o,s:b,s:I,s:b}", "enabled", sb->enabled,
 			 "landlock_abi", sb->abi, "tmpdir",
 			 sb->tmp.fd >= 0 ? sb->tmp.path : NULL, "env_removed", removed,
 			 "degraded", degraded, "notes", notes, "capabilities_dropped",
-			 sb->drop_caps, "seccomp_instructions", (json_int_t)sb->bpf.len);
+			 sb->drop_caps, "seccomp_instructions", (json_int_t)sb->bpf.len,
+			 "gateway_restricted", sb->gateway_restricted);
 }
 
 bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *path,

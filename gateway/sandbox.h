@@ -61,6 +61,7 @@ struct gw_sandbox {
 	char *deny[GW_SANDBOX_MAX_DENY]; /* owned */
 	size_t ndeny;
 	const char *fail_reason; /* why preparation stopped the run */
+	bool gateway_restricted; /* the gateway's own filter is loaded */
 };
 
 /* Prepare the sandbox for running |exe| (the resolved command, which gets
@@ -77,6 +78,12 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
  * returns how many.  Off the start's critical path: call it once the
  * command is running (it logs nothing, so a worker thread may run it). */
 unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
+
+/* Once the server runs, the gateway restricts itself
+ * (sbx_seccomp_restrict_self).  Not in sanitizer builds: LeakSanitizer
+ * stops the threads with ptrace at exit.  Returns true when restricted;
+ * a failure is logged and leaves the gateway as it was. */
+bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb);
 
 /* Fill the sandbox part of |so| (envp included). */
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);

@@ -119,6 +119,7 @@ int gw_sandbox_command(int argc, char **argv)
 		goto out;
 	}
 	gw_sandbox_sweep(&sb);
+	gw_sandbox_restrict_gateway(&sb);
 	gw_audit("sandbox_start", json_pack("{s:s,s:i,s:o}", "executable", path, "pid",
 					    (int)child, "sandbox", gw_sandbox_json(&sb)));
 	/* Wait, passing signals on to the command's process group; the

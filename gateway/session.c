@@ -756,6 +756,9 @@ int gw_session_run(const struct gw_options *opt)
 	if (s->err_out_open)
 		gw_log_attach(&s->err_out);
 
+	/* The server runs: from here on the gateway needs no exec, no new
+	 * process and no socket. */
+	gw_sandbox_restrict_gateway(&s->sandbox);
 	audit_start(s, path);
 	gw_debug("started '%s' (pid %d)", path, (int)s->child);
 	/* While the server starts up, in the thread pool. */

@@ -236,3 +236,36 @@ int sbx_seccomp_install(const struct sbx_bpf *b)
 		return -errno;
 	return 0;
 }
+
+int sbx_seccomp_restrict_self(char *err, size_t err_size)
+{
+	struct fb f = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .err = err, .err_size = err_size};
+	if (!f.ctx) {
+		snprintf(err, err_size, "cannot create a seccomp filter");
+		return -1;
+	}
+	if (seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
+		snprintf(err, err_size, "cannot set the seccomp filter's attributes");
+		seccomp_release(f.ctx);
+		return -1;
+	}
+	for (const char *const *n = sbx_seccomp_denied; *n; n++)
+		rule(&f, DENY, *n, 0, NULL);
+	static const char *const more[] = {"execve", "execveat", "fork", "vfork", "unshare",
+					   "socket", "socketpair", NULL};
+	for (const char *const *n = more; *n; n++)
+		rule(&f, DENY, *n, 0, NULL);
+	/* clone for a thread only (libuv's thread pool); clone3 falls back. */
+	struct scmp_arg_cmp no_thread = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+	rule(&f, DENY, "clone", 1, &no_thread);
+	rule(&f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+	struct scmp_arg_cmp sti = A32(1, 0x5412 /* TIOCSTI */);
+	rule(&f, DENY, "ioctl", 1, &sti);
+	int rc = f.rc ? -1 : seccomp_load(f.ctx);
+	if (rc > 0 || (rc < 0 && !f.rc))
+		snprintf(err, err_size, "cannot load the gateway's own seccomp filter: %s",
+			 strerror(rc < 0 ? -rc : rc));
+	seccomp_release(f.ctx);
+	return rc == 0 ? 0 : -1;
+}

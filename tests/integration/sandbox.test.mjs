@@ -149,6 +149,22 @@ describe('defence in depth: the kernel refuses what the tool policy lets through
   });
 });
 
+describe('the gateway restricts itself once the server runs', () => {
+  test('its own seccomp filter is loaded when the audit log says so, and the session works', T, async (t) => {
+    const audit = path.join(tmpDir(t, 'assay-self-'), 'audit.jsonl');
+    const { client, transport } = await connect(t, inSandbox(['--audit', audit], EVERYTHING));
+    const r = await client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } });
+    assert.match(text(r), /3/);
+    const start = (await waitForAudit(audit, (e) => e.event === 'session_start')).find((e) => e.event === 'session_start');
+    const status = fs.readFileSync(`/proc/${transport.pid}/status`, 'utf8');
+    const mode = Number(/^Seccomp:\s+(\d+)/m.exec(status)[1]);
+    // Sanitizer builds leave it off (LeakSanitizer needs ptrace at exit).
+    assert.equal(mode === 2, start.sandbox.gateway_restricted, `Seccomp ${mode}, audit ${start.sandbox.gateway_restricted}`);
+    const sanitized = /ASSAY_SANITIZE:BOOL=ON/.test(fs.readFileSync(path.join(process.env.ASSAY_BUILD_DIR ?? path.join(INTEGRATION_DIR, '..', '..', 'build'), 'CMakeCache.txt'), 'utf8'));
+    assert.equal(start.sandbox.gateway_restricted, !sanitized);
+  });
+});
+
 describe('sandbox settings fail closed', () => {
   const run = (args, opts = {}) => spawnSync(GATEWAY, args, { encoding: 'utf8', env: baseEnv(), cwd: INTEGRATION_DIR, timeout: 60_000, ...opts });
 

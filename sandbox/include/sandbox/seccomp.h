@@ -37,6 +37,14 @@ void sbx_bpf_free(struct sbx_bpf *b);
  * no_new_privs must already be set.  Returns 0 or -errno. */
 int sbx_seccomp_install(const struct sbx_bpf *b);
 
+/* Restrict the calling process itself, every thread of it (TSYNC), for
+ * the rest of its life: the server's deny list, plus no exec, no new
+ * processes (threads stay allowed) and no new sockets.  For the gateway
+ * once the server runs: it parses hostile JSON with the user's rights,
+ * and a bug there must not become a shell.  Sets no_new_privs.  Returns 0
+ * or -1 with a message in |err|. */
+int sbx_seccomp_restrict_self(char *err, size_t err_size);
+
 /* The system calls the filter denies, for documentation and `doctor`. */
 extern const char *const sbx_seccomp_denied[];
 
