@@ -452,6 +452,7 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 	memset(sb, 0, sizeof(*sb));
 	sb->tmp.fd = -1;
 	sb->ruleset_fd = -1;
+	sb->status_fd = -1;
 	sb->enabled = pol->enabled && !cli->disabled;
 
 	/* The environment first: even without a sandbox it is scrubbed as
@@ -567,6 +568,19 @@ void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *s
 	so->landlock_fd = sb->ruleset_fd;
 	so->landlock_flags = sbx_landlock_restrict_flags(sb->abi);
 	so->seccomp = sb->bpf.insns ? &sb->bpf : NULL;
+	so->pid_namespace = true;
+	so->status_fd = (int *)&sb->status_fd;
+}
+
+void gw_sandbox_spawned(struct gw_sandbox *sb, const struct sbx_spawn_error *err)
+{
+	sb->pid_namespace = sb->enabled && sb->status_fd >= 0;
+	if (sb->enabled && err->no_namespace)
+		sbx_report_add(&sb->report, SBX_NOTE, "process",
+			       "no PID namespace (%s): a helper that leaves the server's process "
+			       "group and ignores its closed stdin can outlive a gateway killed "
+			       "with SIGKILL",
+			       strerror(err->no_namespace));
 }
 
 void gw_sandbox_log(const struct gw_sandbox *sb)
@@ -620,12 +634,13 @@ json_t *gw_sandbox_json(const struct gw_sandbox *sb)
 										   : notes,
 				      json_pack("{s:s,s:s}", "area", sb->report.items[i].area,
 						"what", sb->report.items[i].text));
-	return json_pack("{s:b,s:i,s:s?,s:o,s:o,s:o,s:b,s:I,s:b}", "enabled", sb->enabled,
+	return json_pack("{s:b,s:i,s:s?,s:o,s:o,s:o,s:b,s:I,s:b,s:b}", "enabled", sb->enabled,
 			 "landlock_abi", sb->abi, "tmpdir",
 			 sb->tmp.fd >= 0 ? sb->tmp.path : NULL, "env_removed", removed,
 			 "degraded", degraded, "notes", notes, "capabilities_dropped",
 			 sb->drop_caps, "seccomp_instructions", (json_int_t)sb->bpf.len,
-			 "gateway_restricted", sb->gateway_restricted);
+			 "gateway_restricted", sb->gateway_restricted, "pid_namespace",
+			 sb->pid_namespace);
 }
 
 bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *path,
@@ -672,6 +687,9 @@ void gw_sandbox_close(struct gw_sandbox *sb)
 	if (sb->ruleset_fd >= 0)
 		close(sb->ruleset_fd);
 	sb->ruleset_fd = -1;
+	if (sb->status_fd >= 0)
+		close(sb->status_fd);
+	sb->status_fd = -1;
 	sbx_bpf_free(&sb->bpf);
 	if (sb->tmp.fd >= 0 && sbx_tmpdir_remove(&sb->tmp) != 0)
 		gw_warn("sandbox: could not remove all of the private directory %s",

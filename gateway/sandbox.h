@@ -62,6 +62,8 @@ struct gw_sandbox {
 	size_t ndeny;
 	const char *fail_reason; /* why preparation stopped the run */
 	bool gateway_restricted; /* the gateway's own filter is loaded */
+	int status_fd;		 /* the PID namespace's init reports the command's status here */
+	bool pid_namespace;	 /* the command runs under our init in its own PID namespace */
 };
 
 /* Prepare the sandbox for running |exe| (the resolved command, which gets
@@ -87,6 +89,9 @@ bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb);
 
 /* Fill the sandbox part of |so| (envp included). */
 void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);
+
+/* After sbx_spawn: record what it could not do (a refused PID namespace). */
+void gw_sandbox_spawned(struct gw_sandbox *sb, const struct sbx_spawn_error *err);
 
 /* Log what the sandbox does and does not enforce. */
 void gw_sandbox_log(const struct gw_sandbox *sb);

@@ -57,7 +57,7 @@ int gw_sandbox_command(int argc, char **argv)
 	gw_log_init(opt.verbosity);
 	int code = 2;
 	struct pol_policy policy;
-	struct gw_sandbox sb = {.tmp.fd = -1, .ruleset_fd = -1};
+	struct gw_sandbox sb = {.tmp.fd = -1, .ruleset_fd = -1, .status_fd = -1};
 	pol_policy_init(&policy);
 	if (gw_policy_resolve(&opt, &policy) != 0)
 		goto out;
@@ -104,6 +104,7 @@ int gw_sandbox_command(int argc, char **argv)
 	struct sbx_spawn_error serr;
 	pid_t child;
 	rc = sbx_spawn(&so, &child, &serr);
+	gw_sandbox_spawned(&sb, &serr);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	if (rc != 0) {
@@ -139,6 +140,8 @@ int gw_sandbox_command(int argc, char **argv)
 			(void)kill(-child, ++forwarded > 1 ? SIGKILL : sig);
 		}
 	}
+	if (sb.status_fd >= 0)
+		(void)sbx_spawn_status(sb.status_fd, &status);
 	code = status_code(status);
 	/* Nothing the command started outlives it. */
 	sbx_kill_descendants(child);

@@ -192,6 +192,9 @@ static void on_sigchld(uv_signal_t *h, int sig)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid != s->child || s->child_exited)
 			continue;
+		/* Under the PID namespace's init: the command's own status. */
+		if (s->sandbox.status_fd >= 0)
+			(void)sbx_spawn_status(s->sandbox.status_fd, &status);
 		s->child_exited = true;
 		s->child_status = status;
 		uv_timer_stop(&s->stop_timer);
@@ -575,6 +578,7 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 	gw_sandbox_spawn_opts(&s->sandbox, &so);
 	struct sbx_spawn_error serr;
 	rc = sbx_spawn(&so, &s->child, &serr);
+	gw_sandbox_spawned(&s->sandbox, &serr);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -661,6 +665,7 @@ int gw_session_run(const struct gw_options *opt)
 	s->start_ns = uv_hrtime();
 	s->sandbox.tmp.fd = -1;
 	s->sandbox.ruleset_fd = -1;
+	s->sandbox.status_fd = -1;
 	int code = 0;
 
 	uv_loop_init(&s->loop);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 const char *sbx_stage_name(enum sbx_stage stage)
 {
 	switch (stage) {
+	case SBX_STAGE_NAMESPACE: return "PID namespace";
 	case SBX_STAGE_SETSID: return "setsid";
 	case SBX_STAGE_PDEATHSIG: return "parent-death signal";
 	case SBX_STAGE_SIGNALS: return "signal reset";
@@ -217,6 +219,153 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 	child_fail(errfd, SBX_STAGE_EXEC);
 }
 
+/* ---- the init of a PID namespace: async-signal-safe only --------------- */
+
+static volatile pid_t init_command;
+
+static void init_forward(int sig)
+{
+	int e = errno;
+	pid_t c = init_command;
+	/* Before the command's setsid its group does not exist yet. */
+	if (c > 0 && kill(-c, sig) != 0)
+		(void)kill(c, sig);
+	errno = e;
+}
+
+static void init_wake(int sig)
+{
+	(void)sig;
+}
+
+/* PID 1 of the new namespace: start the command, pass signals on, reap
+ * everything, and leave with the command's status. */
+static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, int errfd,
+						int syncfd, int statusfd, int maxfd)
+{
+	/* Until the handlers are ours, signals wait. */
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		child_fail(errfd, SBX_STAGE_PDEATHSIG);
+	/* The gateway writes one byte once it has seen us; end of file means
+	 * it died before the prctl took effect. */
+	char b;
+	ssize_t n;
+	do
+		n = read(syncfd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(127);
+	close(syncfd);
+	if (setsid() < 0)
+		child_fail(errfd, SBX_STAGE_SETSID);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	pid_t c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (c < 0)
+		child_fail(errfd, SBX_STAGE_NAMESPACE);
+	if (c == 0) {
+		close(statusfd);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_run(o, errfd, 1, maxfd);
+	}
+	init_command = c;
+	/* Nothing of the gateway's stays open here: the pipes' ends would
+	 * keep the gateway from seeing the command's end of file. */
+	for (int fd = 0; fd < maxfd; fd++)
+		if (fd != statusfd)
+			(void)close(fd);
+	sa.sa_handler = init_forward;
+	sigfillset(&sa.sa_mask);
+	static const int forward[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				      SIGWINCH, SIGCONT};
+	for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+		(void)sigaction(forward[i], &sa, NULL);
+	sa.sa_handler = init_wake;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+
+	int status = 0;
+	for (;;) {
+		int st;
+		pid_t w;
+		bool done = false;
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (w == c) {
+				status = st;
+				done = true;
+			}
+		}
+		if (done || (w < 0 && errno == ECHILD))
+			break;
+		sigsuspend(&none);
+	}
+	ssize_t wr;
+	do
+		wr = write(statusfd, &status, sizeof(status));
+	while (wr < 0 && errno == EINTR);
+	/* Leaving ends every other process of the namespace. */
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WTERMSIG(status) & 0x7f));
+}
+
+int sbx_spawn_status(int fd, int *status)
+{
+	int v;
+	ssize_t n;
+	do
+		n = read(fd, &v, sizeof(v));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(v))
+		return -1;
+	*status = v;
+	return 0;
+}
+
+/* Start the init in a new PID namespace.  Returns its pid, 0 in the
+ * child (never: the child runs init_run), or -errno. */
+static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_read, int maxfd,
+			int *status_out)
+{
+	int sp[2], st[2];
+	if (pipe2(sp, O_CLOEXEC) != 0)
+		return -errno;
+	if (pipe2(st, O_CLOEXEC | O_NONBLOCK) != 0) {
+		int e = errno;
+		close(sp[0]);
+		close(sp[1]);
+		return -e;
+	}
+	pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	if (child == 0) {
+		close(sp[1]);
+		close(st[0]);
+		close(errfd_read);
+		init_run(o, errfd, sp[0], st[1], maxfd);
+	}
+	int e = errno;
+	close(sp[0]);
+	close(st[1]);
+	if (child < 0) {
+		close(sp[1]);
+		close(st[0]);
+		return -e;
+	}
+	ssize_t n;
+	do
+		n = write(sp[1], "g", 1);
+	while (n < 0 && errno == EINTR);
+	close(sp[1]);
+	*status_out = st[0];
+	return child;
+}
+
 int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error *err)
 {
 	int ep[2];
@@ -230,8 +379,21 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	if (maxfd < 0 || maxfd > 65536)
 		maxfd = 65536;
 	pid_t parent = getpid();
+	if (o->status_fd)
+		*o->status_fd = -1;
 
-	pid_t child = fork();
+	pid_t child = -1;
+	if (o->pid_namespace && o->status_fd) {
+		child = spawn_init(o, ep[1], ep[0], (int)maxfd, o->status_fd);
+		if (child < 0) {
+			/* Refused (no CAP_SYS_ADMIN, a container's limits): a
+			 * plain child, and the caller says so. */
+			err->no_namespace = -child;
+			child = -1;
+		}
+	}
+	if (child < 0)
+		child = fork();
 	if (child < 0) {
 		int e = errno;
 		close(ep[0]);
@@ -256,6 +418,10 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	int status;
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
+	if (o->status_fd && *o->status_fd >= 0) {
+		close(*o->status_fd);
+		*o->status_fd = -1;
+	}
 	err->stage = n == (ssize_t)sizeof(r) ? (enum sbx_stage)r.stage : SBX_STAGE_NONE;
 	err->err = n == (ssize_t)sizeof(r) ? r.err : EIO;
 	return -ECHILD;

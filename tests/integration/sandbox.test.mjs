@@ -3,10 +3,11 @@
 // grant is refused by the kernel even when the tool policy allows the call;
 // the sandbox's own settings fail closed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { readAudit, waitForAudit } from './lib/audit.mjs';
 import { GATEWAY, INTEGRATION_DIR, serverBin } from './lib/env.mjs';
@@ -149,6 +150,40 @@ describe('defence in depth: the kernel refuses what the tool policy lets through
   });
 });
 
+describe('no process of the server outlives the gateway', () => {
+  /** Pids of processes whose command line is exactly |argv|. */
+  const find = (argv) => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8') === argv.join('\0') + '\0'; } catch { return false; }
+  }).map(Number);
+
+  test('a helper that left the process group and ignores SIGTERM dies with a SIGKILLed gateway', T, async (t) => {
+    const tag = String(900000 + Math.floor(Math.random() * 99999));
+    const gw = spawn(GATEWAY, ['sandbox', '--', '/bin/sh', '-c',
+      `setsid /bin/sh -c 'trap "" TERM HUP; exec sleep ${tag}' </dev/null >/dev/null 2>&1 & echo ready; exec sleep ${Number(tag) + 1}`],
+    { env: baseEnv(), cwd: INTEGRATION_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => { for (const p of find(['sleep', tag])) try { process.kill(p, 'SIGKILL'); } catch {} });
+    await new Promise((resolve, reject) => {
+      gw.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
+      gw.on('exit', () => reject(new Error('the gateway exited early')));
+    });
+    let helper = [];
+    for (let i = 0; i < 100 && helper.length === 0; i++) {
+      helper = find(['sleep', tag]);
+      if (!helper.length) await sleep(20);
+    }
+    assert.equal(helper.length, 1, 'the helper is not running');
+    const sid = fs.readFileSync(`/proc/${helper[0]}/stat`, 'utf8').split(') ')[1].split(' ')[3];
+    assert.equal(Number(sid), helper[0], 'the helper did not start a session of its own');
+    gw.kill('SIGKILL');
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      alive = find(['sleep', tag]).length > 0;
+      if (alive) await sleep(20);
+    }
+    assert.equal(alive, false, 'the helper outlived the gateway');
+  });
+});
+
 describe('the gateway restricts itself once the server runs', () => {
   test('its own seccomp filter is loaded when the audit log says so, and the session works', T, async (t) => {
     const audit = path.join(tmpDir(t, 'assay-self-'), 'audit.jsonl');
@@ -162,6 +197,8 @@ describe('the gateway restricts itself once the server runs', () => {
     assert.equal(mode === 2, start.sandbox.gateway_restricted, `Seccomp ${mode}, audit ${start.sandbox.gateway_restricted}`);
     const sanitized = /ASSAY_SANITIZE:BOOL=ON/.test(fs.readFileSync(path.join(process.env.ASSAY_BUILD_DIR ?? path.join(INTEGRATION_DIR, '..', '..', 'build'), 'CMakeCache.txt'), 'utf8'));
     assert.equal(start.sandbox.gateway_restricted, !sanitized);
+    // Root here: the server runs under the gateway's init in a PID namespace.
+    if (process.getuid() === 0) assert.equal(start.sandbox.pid_namespace, true);
   });
 });
 

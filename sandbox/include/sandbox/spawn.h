@@ -14,6 +14,7 @@
 
 enum sbx_stage {
 	SBX_STAGE_NONE = 0,
+	SBX_STAGE_NAMESPACE,
 	SBX_STAGE_SETSID,
 	SBX_STAGE_PDEATHSIG,
 	SBX_STAGE_SIGNALS,
@@ -51,12 +52,30 @@ struct sbx_spawn_opts {
 	int landlock_fd;	  /* landlock_restrict_self(); -1 or 0: none */
 	unsigned landlock_flags;
 	const struct sbx_bpf *seccomp; /* installed last */
+
+	/* Run the command under a minimal init of ours as PID 1 of a new PID
+	 * namespace, so that the kernel ends the whole tree when the init
+	 * dies (it dies with the gateway: PR_SET_PDEATHSIG).  The init reaps,
+	 * passes signals on to the command's process group, and exits with
+	 * the command's status; a command killed by a signal cannot be
+	 * mirrored by a PID 1, so the real wait status goes through
+	 * |*status_fd| (read it with sbx_spawn_status).  Needs CAP_SYS_ADMIN;
+	 * when the kernel refuses the namespace, sbx_spawn falls back to a
+	 * plain child and sets |no_namespace| in the error structure. */
+	bool pid_namespace;
+	int *status_fd; /* out: -1 without a namespace */
 };
 
 struct sbx_spawn_error {
 	enum sbx_stage stage;
-	int err; /* errno */
+	int err;	  /* errno */
+	int no_namespace; /* errno of the refused PID namespace, 0 when none was refused */
 };
+
+/* The command's wait status, from the descriptor the init writes it to
+ * before it exits (see pid_namespace).  Returns 0 with |*status|, or -1
+ * when nothing was written (then the init's own status is the command's). */
+int sbx_spawn_status(int fd, int *status);
 
 /* True when the calling process holds any capability (effective,
  * permitted, inheritable, ambient, or a non-empty bounding set while
