@@ -230,7 +230,8 @@ static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r, char **real
 {
 	int fd = open(r->path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
-		if (r->optional && (errno == ENOENT || errno == ENOTDIR))
+		/* A built-in path this user cannot reach grants nothing. */
+		if (r->optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
 			return 0;
 		snprintf(b->err, b->err_size, "cannot open '%s' for a sandbox rule: %s", r->path,
 			 strerror(errno));

@@ -158,7 +158,7 @@ bool sbx_has_capabilities(void)
 }
 
 static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, int errfd,
-						 pid_t parent, int maxfd)
+						 pid_t parent, int maxfd, bool in_userns)
 {
 	if (setsid() < 0)
 		child_fail(errfd, SBX_STAGE_SETSID);
@@ -200,7 +200,9 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 	}
 	if (o->cwd && chdir(o->cwd) != 0)
 		child_fail(errfd, SBX_STAGE_CHDIR);
-	if (o->drop_caps && drop_capabilities() != 0)
+	/* In a user namespace of its own the process holds every capability
+	 * there: they go too. */
+	if ((o->drop_caps || in_userns) && drop_capabilities() != 0)
 		child_fail(errfd, SBX_STAGE_CAPS);
 	if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		child_fail(errfd, SBX_STAGE_NO_NEW_PRIVS);
@@ -241,7 +243,7 @@ static void init_wake(int sig)
 /* PID 1 of the new namespace: start the command, pass signals on, reap
  * everything, and leave with the command's status. */
 static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, int errfd,
-						int syncfd, int statusfd, int maxfd)
+						int syncfd, int statusfd, int maxfd, bool in_userns)
 {
 	/* Until the handlers are ours, signals wait. */
 	sigset_t all, none;
@@ -275,7 +277,7 @@ static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, i
 	if (c == 0) {
 		close(statusfd);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		child_run(o, errfd, 1, maxfd);
+		child_run(o, errfd, 1, maxfd, in_userns);
 	}
 	init_command = c;
 	/* Nothing of the gateway's stays open here: the pipes' ends would
@@ -328,8 +330,34 @@ int sbx_spawn_status(int fd, int *status)
 	return 0;
 }
 
-/* Start the init in a new PID namespace.  Returns its pid, 0 in the
- * child (never: the child runs init_run), or -errno. */
+/* Map our own uid and gid into the user namespace of |pid| (identity:
+ * the server sees the ids it would see without it). */
+static int write_maps(pid_t pid)
+{
+	char path[64], line[64];
+	const struct {
+		const char *file;
+		unsigned id;
+	} maps[] = {{"setgroups", 0}, {"gid_map", (unsigned)getegid()}, {"uid_map", (unsigned)geteuid()}};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, maps[i].file);
+		int n = i == 0 ? snprintf(line, sizeof(line), "deny")
+			       : snprintf(line, sizeof(line), "%u %u 1\n", maps[i].id, maps[i].id);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		ssize_t w = write(fd, line, (size_t)n);
+		int e = errno;
+		close(fd);
+		if (w != n)
+			return w < 0 ? -e : -EIO;
+	}
+	return 0;
+}
+
+/* Start the init in a new PID namespace: with CAP_SYS_ADMIN directly,
+ * otherwise inside a new user namespace of its own (unprivileged).
+ * Returns its pid, or -errno. */
 static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_read, int maxfd,
 			int *status_out)
 {
@@ -342,16 +370,29 @@ static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_rea
 		close(sp[1]);
 		return -e;
 	}
+	bool userns = false;
 	pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	if (child < 0 && errno == EPERM) {
+		userns = true;
+		child = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	}
 	if (child == 0) {
 		close(sp[1]);
 		close(st[0]);
 		close(errfd_read);
-		init_run(o, errfd, sp[0], st[1], maxfd);
+		init_run(o, errfd, sp[0], st[1], maxfd, userns);
 	}
 	int e = errno;
 	close(sp[0]);
 	close(st[1]);
+	if (child > 0 && userns && (e = -write_maps(child)) != 0) {
+		/* The init sees the end of file and leaves. */
+		close(sp[1]);
+		close(st[0]);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -e;
+	}
 	if (child < 0) {
 		close(sp[1]);
 		close(st[0]);
@@ -401,7 +442,7 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 		return -e;
 	}
 	if (child == 0)
-		child_run(o, ep[1], parent, (int)maxfd);
+		child_run(o, ep[1], parent, (int)maxfd, false);
 
 	close(ep[1]);
 	struct child_report r;

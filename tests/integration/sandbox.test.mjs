@@ -156,11 +156,20 @@ describe('no process of the server outlives the gateway', () => {
     try { return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8') === argv.join('\0') + '\0'; } catch { return false; }
   }).map(Number);
 
-  test('a helper that left the process group and ignores SIGTERM dies with a SIGKILLed gateway', T, async (t) => {
+  // As root the gateway makes the PID namespace directly; as nobody, inside
+  // a user namespace of its own.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+  for (const user of ['root', 'nobody']) {
+  test(`a helper that left the process group and ignores SIGTERM dies with a SIGKILLed gateway (${user})`, {
+    ...T, skip: process.getuid() !== 0 ? 'needs root to run as both users' : user === 'nobody' && !setpriv && 'setpriv is not installed',
+  }, async (t) => {
     const tag = String(900000 + Math.floor(Math.random() * 99999));
-    const gw = spawn(GATEWAY, ['sandbox', '--', '/bin/sh', '-c',
-      `setsid /bin/sh -c 'trap "" TERM HUP; exec sleep ${tag}' </dev/null >/dev/null 2>&1 & echo ready; exec sleep ${Number(tag) + 1}`],
-    { env: baseEnv(), cwd: INTEGRATION_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
+    const home = tmpDir(t, 'assay-home-');
+    fs.chmodSync(home, 0o777);
+    const argv = [GATEWAY, 'sandbox', '--', '/bin/sh', '-c',
+      `setsid /bin/sh -c 'trap "" TERM HUP; exec sleep ${tag}' </dev/null >/dev/null 2>&1 & echo ready; exec sleep ${Number(tag) + 1}`];
+    if (user === 'nobody') argv.unshift(setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', '--');
+    const gw = spawn(argv[0], argv.slice(1), { env: baseEnv({ HOME: home, XDG_STATE_HOME: path.join(home, 'state') }), cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
     t.after(() => { for (const p of find(['sleep', tag])) try { process.kill(p, 'SIGKILL'); } catch {} });
     await new Promise((resolve, reject) => {
       gw.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
@@ -174,6 +183,7 @@ describe('no process of the server outlives the gateway', () => {
     assert.equal(helper.length, 1, 'the helper is not running');
     const sid = fs.readFileSync(`/proc/${helper[0]}/stat`, 'utf8').split(') ')[1].split(' ')[3];
     assert.equal(Number(sid), helper[0], 'the helper did not start a session of its own');
+    // The gateway itself (setpriv execs it: same pid).
     gw.kill('SIGKILL');
     let alive = true;
     for (let i = 0; i < 100 && alive; i++) {
@@ -182,6 +192,7 @@ describe('no process of the server outlives the gateway', () => {
     }
     assert.equal(alive, false, 'the helper outlived the gateway');
   });
+  }
 });
 
 describe('the gateway restricts itself once the server runs', () => {

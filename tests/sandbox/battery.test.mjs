@@ -740,7 +740,7 @@ describe('as nobody', { skip: NOBODY_SKIP }, () => {
     });
   });
 
-  blockedTest('no signal to another process of the same user', 'signal', (t) => [String(sleeper(t, 'nobody')), '23'], 'EPERM',
+  blockedTest('no signal to another process of the same user', 'signal', (t) => [String(sleeper(t, 'nobody')), '23'], ['EPERM', 'ESRCH'],
     { user: 'nobody', requireControl: true }, { skip: needAbi(6, 'scope signals') });
 });
 
