@@ -192,7 +192,7 @@ section=$work/section.md
 	echo
 	echo "### Sandbox setup"
 	echo
-	echo "\`assay-sandbox-bench $spawns\`: fork, exec and exit of \`/bin/true\`, bare and with the built-in"
+	echo "\`assay-sandbox-bench $spawns\`: fork and exec of \`/bin/true\` (until the exec succeeded, and until it exited), bare and with the built-in"
 	echo "policy's sandbox prepared (private tmp, environment, Landlock ruleset, seccomp program) and"
 	echo "applied in the child, its tmp removed after; the two take turns."
 	echo

@@ -77,8 +77,8 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		       size_t err_size);
 
 /* Remove the private directories of runs that died (sbx_tmpdir_sweep);
- * returns how many.  Off the start's critical path: call it once the
- * command is running (it logs nothing, so a worker thread may run it). */
+ * returns how many.  Off every path a client waits on: call it when the
+ * command has ended. */
 unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
 
 /* Once the server runs, the gateway restricts itself

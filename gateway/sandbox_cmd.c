@@ -119,7 +119,6 @@ int gw_sandbox_command(int argc, char **argv)
 		}
 		goto out;
 	}
-	gw_sandbox_sweep(&sb);
 	gw_sandbox_restrict_gateway(&sb);
 	gw_audit("sandbox_start", json_pack("{s:s,s:i,s:o}", "executable", path, "pid",
 					    (int)child, "sandbox", gw_sandbox_json(&sb)));
@@ -143,6 +142,7 @@ int gw_sandbox_command(int argc, char **argv)
 	if (sb.status_fd >= 0)
 		(void)sbx_spawn_status(sb.status_fd, &status);
 	code = status_code(status);
+	gw_sandbox_sweep(&sb);
 	/* Nothing the command started outlives it. */
 	sbx_kill_descendants(child);
 	gw_audit("sandbox_end", json_pack("{s:i}", "exit_code", code));

@@ -615,20 +615,6 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 	return 0;
 }
 
-static void sweep_work(uv_work_t *w)
-{
-	struct gw_session *s = w->data;
-	s->swept = gw_sandbox_sweep(&s->sandbox);
-}
-
-static void sweep_done(uv_work_t *w, int status)
-{
-	struct gw_session *s = w->data;
-	if (status == 0 && s->swept)
-		gw_debug("sandbox: removed %u private director%s left by runs that died", s->swept,
-			 s->swept == 1 ? "y" : "ies");
-}
-
 static int open_stdio(struct gw_session *s)
 {
 	int rc = gw_source_open(&s->loop, &s->client_in, STDIN_FILENO, 64 * 1024, "stdin");
@@ -766,9 +752,7 @@ int gw_session_run(const struct gw_options *opt)
 	gw_sandbox_restrict_gateway(&s->sandbox);
 	audit_start(s, path);
 	gw_debug("started '%s' (pid %d)", path, (int)s->child);
-	/* While the server starts up, in the thread pool. */
-	s->sweep.data = s;
-	uv_queue_work(&s->loop, &s->sweep, sweep_work, sweep_done);
+
 
 	gw_source_start(&s->server_out);
 	gw_source_start(&s->server_err);
@@ -798,6 +782,9 @@ out:
 	pol_policy_close(&s->policy);
 	pol_rate_close(&s->rate);
 	gw_pins_close(&s->pins);
+	/* After the session, off every path a client waits on: the private
+	 * directories of runs that died. */
+	gw_sandbox_sweep(&s->sandbox);
 	gw_sandbox_close(&s->sandbox);
 	pol_resolve_cache_close(&s->resolve_cache);
 	free(s);

@@ -77,8 +77,6 @@ struct gw_session {
 	struct pol_resolve_cache resolve_cache;
 	struct gw_pins pins;
 	struct gw_sandbox sandbox;
-	uv_work_t sweep; /* removing dead runs' private directories */
-	unsigned swept;
 	char cwd[4096];
 
 	struct gw_source client_in, server_out, server_err;

@@ -282,9 +282,12 @@ static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, i
 	init_command = c;
 	/* Nothing of the gateway's stays open here: the pipes' ends would
 	 * keep the gateway from seeing the command's end of file. */
-	for (int fd = 0; fd < maxfd; fd++)
-		if (fd != statusfd)
-			(void)close(fd);
+	if (syscall(SYS_close_range, 0U, (unsigned)statusfd - 1, 0U) != 0 ||
+	    syscall(SYS_close_range, (unsigned)statusfd + 1, ~0U, 0U) != 0) {
+		for (int fd = 0; fd < maxfd; fd++)
+			if (fd != statusfd)
+				(void)close(fd);
+	}
 	sa.sa_handler = init_forward;
 	sigfillset(&sa.sa_mask);
 	static const int forward[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
