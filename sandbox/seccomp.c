@@ -65,6 +65,29 @@ static void rule(struct fb *f, uint32_t action, const char *name, unsigned n,
 
 #define DENY SCMP_ACT_ERRNO(EPERM)
 
+/* A filter that allows by default, kills a foreign architecture, has
+ * attribute |attr| set to |value|, and denies sbx_seccomp_denied (clone3
+ * with ENOSYS, so libc falls back to clone).  Returns 0 or -1. */
+static int filter_new(struct fb *f, enum scmp_filter_attr attr, uint32_t value)
+{
+	f->ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!f->ctx) {
+		snprintf(f->err, f->err_size, "cannot create a seccomp filter");
+		return -1;
+	}
+	if (seccomp_attr_set(f->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(f->ctx, attr, value) != 0) {
+		snprintf(f->err, f->err_size, "cannot set the seccomp filter's attributes");
+		seccomp_release(f->ctx);
+		f->ctx = NULL;
+		return -1;
+	}
+	for (const char *const *n = sbx_seccomp_denied; *n; n++)
+		rule(f, DENY, *n, 0, NULL);
+	rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+	return 0;
+}
+
 /* Deny socket() for every value of argument |arg| in [lo, hi] (within
  * |bits|, the bits of the argument that hold it), with |extra| conditions
  * on the other arguments: the range is cut into aligned power-of-two blocks,
@@ -149,20 +172,10 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 {
 	(void)rep;
 	memset(out, 0, sizeof(*out));
-	struct fb f = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .err = err, .err_size = err_size};
-	if (!f.ctx) {
-		snprintf(err, err_size, "cannot create a seccomp filter");
+	struct fb f = {.err = err, .err_size = err_size};
+	/* no_new_privs is set by the child itself, before Landlock. */
+	if (filter_new(&f, SCMP_FLTATR_CTL_NNP, 0) != 0)
 		return -1;
-	}
-	if (seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
-	    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0) != 0) {
-		snprintf(err, err_size, "cannot set the seccomp filter's attributes");
-		seccomp_release(f.ctx);
-		return -1;
-	}
-	for (const char *const *n = sbx_seccomp_denied; *n; n++)
-		rule(&f, DENY, *n, 0, NULL);
-	rule(&f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 
 	/* Namespaces: unshare, and clone with any namespace flag. */
 	static const unsigned long ns_flags[] = {CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,
@@ -239,19 +252,9 @@ int sbx_seccomp_install(const struct sbx_bpf *b)
 
 int sbx_seccomp_restrict_self(char *err, size_t err_size)
 {
-	struct fb f = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .err = err, .err_size = err_size};
-	if (!f.ctx) {
-		snprintf(err, err_size, "cannot create a seccomp filter");
+	struct fb f = {.err = err, .err_size = err_size};
+	if (filter_new(&f, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
 		return -1;
-	}
-	if (seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
-	    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
-		snprintf(err, err_size, "cannot set the seccomp filter's attributes");
-		seccomp_release(f.ctx);
-		return -1;
-	}
-	for (const char *const *n = sbx_seccomp_denied; *n; n++)
-		rule(&f, DENY, *n, 0, NULL);
 	static const char *const more[] = {"execve", "execveat", "fork", "vfork", "unshare",
 					   "socket", "socketpair", NULL};
 	for (const char *const *n = more; *n; n++)
@@ -259,7 +262,6 @@ int sbx_seccomp_restrict_self(char *err, size_t err_size)
 	/* clone for a thread only (libuv's thread pool); clone3 falls back. */
 	struct scmp_arg_cmp no_thread = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
 	rule(&f, DENY, "clone", 1, &no_thread);
-	rule(&f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	struct scmp_arg_cmp sti = A32(1, 0x5412 /* TIOCSTI */);
 	rule(&f, DENY, "ioctl", 1, &sti);
 	int rc = f.rc ? -1 : seccomp_load(f.ctx);

@@ -157,6 +157,18 @@ bool sbx_has_capabilities(void)
 	return getuid() == 0 || geteuid() == 0;
 }
 
+/* Every signal back to its default action (the gateway's handlers and
+ * ignored signals are inherited by a fork). */
+static void default_dispositions(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+}
+
 static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, int errfd,
 						 pid_t parent, int maxfd, bool in_userns)
 {
@@ -170,12 +182,7 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 
 	/* Dispositions set to SIG_IGN (the gateway ignores SIGPIPE) survive
 	 * exec; a server expects the defaults. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
+	default_dispositions();
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
@@ -265,12 +272,9 @@ static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, i
 	if (setsid() < 0)
 		child_fail(errfd, SBX_STAGE_SETSID);
 
+	default_dispositions();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
 	pid_t c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (c < 0)
 		child_fail(errfd, SBX_STAGE_NAMESPACE);
