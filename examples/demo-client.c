@@ -166,13 +166,13 @@ int main(int argc, char **argv)
 	char tmpl[] = "/tmp/assay-demo-XXXXXX";
 	if (!mkdtemp(tmpl))
 		die("mkdtemp");
-	char audit[PATH_MAX], notes[PATH_MAX];
+	char audit[PATH_MAX];
 	snprintf(audit, sizeof(audit), "%s/audit.jsonl", tmpl);
-	snprintf(notes, sizeof(notes), "%s/notes", tmpl);
 	signal(SIGPIPE, SIG_IGN);
 
-	char *const gargv[] = {gw,    "--deny-tool", "write_*", "--audit", audit, "--",
-			       srv,   "--notes",     notes,	    NULL};
+	/* The server keeps its notes under $TMPDIR: in the sandbox, its
+	 * private tmp, the one place the built-in policy lets it write. */
+	char *const gargv[] = {gw, "--deny-tool", "write_*", "--audit", audit, "--", srv, NULL};
 	printf("assay-gateway demo\n==================\n");
 	printf("The client (this program) starts the server through the gateway, as an editor would:\n");
 	printf("   assay-gateway --deny-tool 'write_*' --audit %s -- assay-demo-server\n\n", audit);
@@ -213,14 +213,23 @@ int main(int argc, char **argv)
 	json_decref(r);
 	r = call(&p, 3, "tools/call",
 		 json_pack("{s:s,s:{s:s}}", "name", "notes_read", "arguments", "name", "hello"));
-	printf("   allowed call: notes_read {name: hello} -> \"%s\"\n\n", result_text(r));
+	printf("   allowed call: notes_read {name: hello} -> \"%s\"\n", result_text(r));
+	printf("   (the server runs in a sandbox: it writes its notes in its private tmp)\n\n");
+	json_decref(r);
+
+	r = call(&p, 5, "tools/call",
+		 json_pack("{s:s,s:{s:s}}", "name", "read_file", "arguments", "path", "/etc/shadow"));
+	bool refused = json_is_true(json_object_get(json_object_get(r, "result"), "isError"));
+	printf("4. allowed by the policy, refused by the kernel: read_file {path: /etc/shadow}\n"
+	       "   -> isError=%s: \"%s\"\n", refused ? "true" : "false", result_text(r));
+	printf("   The sandbox (Landlock) never granted it, whatever the tool policy says.\n\n");
 	json_decref(r);
 
 	r = call(&p, 4, "tools/call",
 		 json_pack("{s:s,s:{s:s,s:s}}", "name", "write_file", "arguments", "path",
 			   "/tmp/assay-demo-should-not-exist", "text", "pwned"));
 	json_t *is_err = json_object_get(json_object_get(r, "result"), "isError");
-	printf("4. denied call: write_file {path: /tmp/assay-demo-should-not-exist}\n"
+	printf("5. denied call: write_file {path: /tmp/assay-demo-should-not-exist}\n"
 	       "   -> isError=%s: \"%s\"\n", json_is_true(is_err) ? "true" : "false",
 	       result_text(r));
 	printf("   The server never received this call: the file %s.\n\n",
@@ -238,7 +247,7 @@ int main(int argc, char **argv)
 	fclose(p.from);
 	int status;
 	waitpid(p.pid, &status, 0);
-	printf("5. The client closed stdin; the server exited and the gateway exited with status %d.\n",
+	printf("6. The client closed stdin; the server exited and the gateway exited with status %d.\n",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	printf("   What the gateway said on stderr (it is quiet unless something happens):\n");
 	FILE *lf = fopen(log_path, "r");
@@ -249,5 +258,5 @@ int main(int argc, char **argv)
 		fclose(lf);
 	printf("   The audit log %s:\n", audit);
 	show_audit(audit);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 && !has_write ? 0 : 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 && !has_write && refused ? 0 : 1;
 }
