@@ -246,7 +246,8 @@ int gw_doctor_command(int argc, char **argv)
 	pol_policy_init(&policy);
 	int code = 0;
 	unsetenv("ASSAY_POLICY");
-	struct gw_sandbox sb = {.tmp.fd = -1, .ruleset_fd = -1, .status_fd = -1};
+	struct gw_sandbox sb;
+	gw_sandbox_init(&sb);
 	char cwd[4096], err[4096];
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';

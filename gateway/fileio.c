@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +53,12 @@ char *gw_read_file(const char *path, int flags, size_t max, size_t *len, int *er
 	*len = got;
 	*err_out = 0;
 	return buf;
+}
+
+const char *gw_home_dir(const char *home)
+{
+	if (home && home[0] == '/')
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 }

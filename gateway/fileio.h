@@ -13,4 +13,8 @@
 char *gw_read_file(const char *path, int flags, size_t max, size_t *len, int *err_out, char *err,
 		   size_t err_size);
 
+/* The home directory: |home| (the HOME variable) when it is absolute,
+ * else the password database's entry for the real uid, else NULL. */
+const char *gw_home_dir(const char *home);
+
 #endif

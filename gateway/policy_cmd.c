@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,13 +29,9 @@ static const struct pol_vars *policy_vars(void)
 		cwd[0] = '\0';
 	const char *tmp = getenv("TMPDIR");
 	v.cwd = cwd[0] ? cwd : NULL;
-	v.home = getenv("HOME");
-	if (!v.home || v.home[0] != '/') {
-		/* The built-in policy names ${HOME}/.npm: a missing HOME must not
-		 * make it fail to load. */
-		struct passwd *pw = getpwuid(getuid());
-		v.home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-	}
+	/* The built-in policy names ${HOME}/.npm: a missing HOME must not
+	 * make it fail to load. */
+	v.home = gw_home_dir(getenv("HOME"));
 	v.tmpdir = tmp && *tmp ? tmp : "/tmp";
 	v.getenv = env_lookup;
 	v.ctx = NULL;

@@ -31,20 +31,29 @@ static const char *dir_name(enum dir d)
 
 /* ---- output ----------------------------------------------------------- */
 
-static void buf_item(struct gw_buf *b, const char *p, size_t n)
+/* Room for |n| more bytes and a separator in |b| (doubling from |first|).
+ * Returns false when out of memory. */
+static bool buf_reserve(struct gw_buf *b, size_t n, size_t first)
 {
 	size_t need = b->len + n + 1;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		while (cap < need)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d) {
-			gw_error("out of memory assembling a batch; element dropped");
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
+	if (need <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap * 2 : first;
+	while (cap < need)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d)
+		return false;
+	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
+static void buf_item(struct gw_buf *b, const char *p, size_t n)
+{
+	if (!buf_reserve(b, n, 1024)) {
+		gw_error("out of memory assembling a batch; element dropped");
+		return;
 	}
 	if (b->items)
 		b->data[b->len++] = ',';
@@ -675,7 +684,10 @@ static void forward_too_large(struct gw_session *s, size_t len, const struct mcp
 
 /* A tool's error result that reads like the kernel refusing the server a
  * path outside the sandbox's grants: say so in the log (defence in depth
- * at work, or a grant the policy is missing). */
+ * at work, or a grant the policy is missing).  Only results up to
+ * REFUSAL_SCAN_MAX bytes are looked at: an error message is short, and a
+ * big result must not be searched for "isError" on every call. */
+#define REFUSAL_SCAN_MAX (64 * 1024)
 static void sandbox_refusal(struct gw_session *s, const char *line,
 			    const struct mcp_envelope *env, const struct mcp_pending *p, char *path,
 			    size_t path_size)
@@ -740,7 +752,8 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 
 	char refused[512];
 	refused[0] = '\0';
-	if (!internal && p->tool && s->sandbox.enabled && env->result_type == MCP_JSON_OBJECT)
+	if (!internal && p->tool && s->sandbox.enabled && env->result_type == MCP_JSON_OBJECT &&
+	    env->result.len <= REFUSAL_SCAN_MAX)
 		sandbox_refusal(s, line, env, p, refused, sizeof(refused));
 
 	uint64_t latency_us = (uv_hrtime() - p->start_ns) / 1000;
@@ -1067,17 +1080,9 @@ static void dispatch(struct gw_session *s, enum dir d, const char *line, size_t 
 static void hold(struct gw_session *s, const char *line, size_t len)
 {
 	struct gw_buf *b = &s->held;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d) {
-			gw_error("out of memory holding a message; it was dropped");
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
+	if (!buf_reserve(b, len, 4096)) {
+		gw_error("out of memory holding a message; it was dropped");
+		return;
 	}
 	memcpy(b->data + b->len, line, len);
 	b->data[b->len + len] = '\n';

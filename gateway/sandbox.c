@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 
 /* The built-in system list (sandbox.filesystem.system): what common Node
@@ -131,24 +131,11 @@ static int add_deny(struct gw_sandbox *sb, const char *path, char *err, size_t e
 	return 0;
 }
 
-static bool within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
-}
-
 /* Is |dir| the root, $HOME, or above $HOME?  Granting it would grant the
  * user's whole home. */
 static bool covers_home(const char *dir, const char *home)
 {
-	if (strcmp(dir, "/") == 0)
-		return true;
-	if (!home)
-		return false;
-	size_t n = strlen(dir);
-	return strncmp(home, dir, n) == 0 && (home[n] == '\0' || home[n] == '/');
+	return strcmp(dir, "/") == 0 || (home && sbx_path_within(home, dir));
 }
 
 static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const char *cwd,
@@ -179,7 +166,7 @@ static int build_fs(struct gw_sandbox *sb, const struct pol_sandbox *pol, const 
 			return -1;
 	}
 	if (cwd && pol->fs_cwd != POL_CWD_NONE) {
-		if (covers_home(cwd, home) || within("/tmp", cwd))
+		if (covers_home(cwd, home) || sbx_path_within("/tmp", cwd))
 			sbx_report_add(&sb->report, SBX_NOTE, "filesystem",
 				       "the working directory %s is not granted: it would expose "
 				       "the whole home directory or other runs' temporary files; "
@@ -283,7 +270,6 @@ static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
 struct seccomp_job {
 	struct sbx_seccomp_request rq;
 	struct sbx_bpf bpf;
-	struct sbx_report report;
 	int rc;
 	char err[256];
 };
@@ -291,7 +277,7 @@ struct seccomp_job {
 static void *seccomp_thread(void *arg)
 {
 	struct seccomp_job *j = arg;
-	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, &j->report, j->err, sizeof(j->err));
+	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, j->err, sizeof(j->err));
 	return NULL;
 }
 
@@ -308,10 +294,6 @@ static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_
 {
 	if (threaded)
 		pthread_join(*t, NULL);
-	for (size_t i = 0; i < j->report.n; i++)
-		sbx_report_add(&sb->report, j->report.items[i].severity, j->report.items[i].area,
-			       "%s", j->report.items[i].text);
-	sbx_report_free(&j->report);
 	if (j->rc != 0) {
 		snprintf(err, err_size, "%s", j->err);
 		sbx_bpf_free(&j->bpf);
@@ -319,26 +301,6 @@ static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_
 	}
 	sb->bpf = j->bpf;
 	return 0;
-}
-
-/* The real path of |path|, or of its parent when it does not exist yet. */
-static char *real_or_parent(const char *path)
-{
-	char *r = realpath(path, NULL);
-	if (r || errno != ENOENT)
-		return r;
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	char *slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return NULL;
-	*slash = '\0';
-	char *d = realpath(buf, NULL);
-	char *out = NULL;
-	if (d && asprintf(&out, "%s/%s", d, slash + 1) < 0)
-		out = NULL;
-	free(d);
-	return out;
 }
 
 /* No write grant may cover the gateway's own files: the policy, the pin
@@ -363,14 +325,14 @@ static int check_own(struct gw_sandbox *sb, const struct gw_sandbox_own *own,
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		if (!files[f].path)
 			continue;
-		char *fr = real_or_parent(files[f].path);
+		char *fr = sbx_canonical_path(files[f].path);
 		if (!fr)
 			continue;
 		for (size_t i = 0; i < sb->nrules; i++) {
 			if (!(sb->rules[i].rights & SBX_FS_WRITE))
 				continue;
-			char *rr = realpath(sb->rules[i].path, NULL);
-			bool covers = rr && within(fr, rr);
+			char *rr = sbx_canonical_path(sb->rules[i].path);
+			bool covers = rr && sbx_path_within(fr, rr);
 			free(rr);
 			if (covers) {
 				snprintf(err, err_size,
@@ -444,15 +406,20 @@ static int check_fail_closed(struct gw_sandbox *sb, const struct pol_sandbox *po
 	return 0;
 }
 
-int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
-		       const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
-		       const char *exe, const char *cwd, char *const *envp, char *err,
-		       size_t err_size)
+void gw_sandbox_init(struct gw_sandbox *sb)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->tmp.fd = -1;
 	sb->ruleset_fd = -1;
 	sb->status_fd = -1;
+}
+
+int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
+		       const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
+		       const char *exe, const char *cwd, char *const *envp, char *err,
+		       size_t err_size)
+{
+	gw_sandbox_init(sb);
 	sb->enabled = pol->enabled && !cli->disabled;
 
 	/* The environment first: even without a sandbox it is scrubbed as
@@ -473,11 +440,7 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 	for (size_t i = 0; i < cli->n_env_allow; i++)
 		allow[pol->n_env_allow + i] = cli->env_allow[i];
 
-	const char *home = env_get(envp, "HOME");
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-	}
+	const char *home = gw_home_dir(env_get(envp, "HOME"));
 	if (home && strcmp(home, "/") == 0)
 		home = NULL;
 
@@ -556,7 +519,7 @@ unsigned gw_sandbox_sweep(const struct gw_sandbox *sb)
 	return sb->enabled ? sbx_tmpdir_sweep(NULL, SBX_TMPDIR_SWEEP_AGE) : 0;
 }
 
-void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so)
+void gw_sandbox_spawn_opts(struct gw_sandbox *sb, struct sbx_spawn_opts *so)
 {
 	so->envp = sb->env.envp;
 	if (!sb->enabled)
@@ -569,7 +532,7 @@ void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *s
 	so->landlock_flags = sbx_landlock_restrict_flags(sb->abi);
 	so->seccomp = sb->bpf.insns ? &sb->bpf : NULL;
 	so->pid_namespace = true;
-	so->status_fd = (int *)&sb->status_fd;
+	so->status_fd = &sb->status_fd;
 }
 
 void gw_sandbox_spawned(struct gw_sandbox *sb, const struct sbx_spawn_error *err)
@@ -669,7 +632,7 @@ bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *pa
 		path[n] = '\0';
 		bool reach = false, write = false;
 		for (size_t i = 0; i < sb->nrules; i++) {
-			if (!within(path, sb->rules[i].path))
+			if (!sbx_path_within(path, sb->rules[i].path))
 				continue;
 			reach = true;
 			write |= (sb->rules[i].rights & SBX_FS_WRITE) != 0;

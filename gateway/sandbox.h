@@ -60,11 +60,13 @@ struct gw_sandbox {
 	size_t nrules;
 	char *deny[GW_SANDBOX_MAX_DENY]; /* owned */
 	size_t ndeny;
-	const char *fail_reason; /* why preparation stopped the run */
 	bool gateway_restricted; /* the gateway's own filter is loaded */
 	int status_fd;		 /* the PID namespace's init reports the command's status here */
 	bool pid_namespace;	 /* the command runs under our init in its own PID namespace */
 };
+
+/* An empty sandbox (nothing open): gw_sandbox_close is safe on it. */
+void gw_sandbox_init(struct gw_sandbox *sb);
 
 /* Prepare the sandbox for running |exe| (the resolved command, which gets
  * read and execute rights on that one file; NULL: none) in |cwd| with the
@@ -88,7 +90,7 @@ unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
 bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb);
 
 /* Fill the sandbox part of |so| (envp included). */
-void gw_sandbox_spawn_opts(const struct gw_sandbox *sb, struct sbx_spawn_opts *so);
+void gw_sandbox_spawn_opts(struct gw_sandbox *sb, struct sbx_spawn_opts *so);
 
 /* After sbx_spawn: record what it could not do (a refused PID namespace). */
 void gw_sandbox_spawned(struct gw_sandbox *sb, const struct sbx_spawn_error *err);

@@ -29,16 +29,6 @@ static void on_signal(int sig)
 	pending_signal = sig;
 }
 
-/* Exit status of a command as a shell reports it. */
-static int status_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 2;
-}
-
 int gw_sandbox_command(int argc, char **argv)
 {
 	struct gw_options opt;
@@ -57,7 +47,8 @@ int gw_sandbox_command(int argc, char **argv)
 	gw_log_init(opt.verbosity);
 	int code = 2;
 	struct pol_policy policy;
-	struct gw_sandbox sb = {.tmp.fd = -1, .ruleset_fd = -1, .status_fd = -1};
+	struct gw_sandbox sb;
+	gw_sandbox_init(&sb);
 	pol_policy_init(&policy);
 	if (gw_policy_resolve(&opt, &policy) != 0)
 		goto out;
@@ -141,7 +132,7 @@ int gw_sandbox_command(int argc, char **argv)
 	}
 	if (sb.status_fd >= 0)
 		(void)sbx_spawn_status(sb.status_fd, &status);
-	code = status_code(status);
+	code = sbx_status_exit_code(status);
 	gw_sandbox_sweep(&sb);
 	/* Nothing the command started outlives it. */
 	sbx_kill_descendants(child);

@@ -417,7 +417,7 @@ static void finish(struct gw_session *s)
 	gw_relay_fail_pending(s, why);
 
 	int st = s->child_status;
-	s->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	s->exit_code = sbx_status_exit_code(st);
 	const char *decided_by = s->gateway_signalled ? "gateway" : "server";
 	char reason[512];
 	if (s->exit_code == 0 && s->n.would_deny > 0) {
@@ -649,9 +649,7 @@ int gw_session_run(const struct gw_options *opt)
 	}
 	s->opt = opt;
 	s->start_ns = uv_hrtime();
-	s->sandbox.tmp.fd = -1;
-	s->sandbox.ruleset_fd = -1;
-	s->sandbox.status_fd = -1;
+	gw_sandbox_init(&s->sandbox);
 	int code = 0;
 
 	uv_loop_init(&s->loop);

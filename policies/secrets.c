@@ -1056,22 +1056,24 @@ size_t pol_secrets_find(const char *text, size_t len, pol_secret_cb cb, void *ct
 	return n;
 }
 
-bool pol_secrets_contains(const char *text, size_t len)
+/* Is there a first match in |text| (|json|: raw JSON text, escapes and all)? */
+static bool any_match(const char *text, size_t len, bool json)
 {
 	struct nibble_tables nt;
 	struct scan sc;
-	scan_init(&sc, text, len, false, &nt);
+	scan_init(&sc, text, len, json, &nt);
 	struct pol_secret_match m;
 	return next_match(&sc, 0, &m);
 }
 
+bool pol_secrets_contains(const char *text, size_t len)
+{
+	return any_match(text, len, false);
+}
+
 bool pol_secrets_maybe_json(const char *raw, size_t len)
 {
-	struct nibble_tables nt;
-	struct scan sc;
-	scan_init(&sc, raw, len, true, &nt);
-	struct pol_secret_match m;
-	return next_match(&sc, 0, &m);
+	return any_match(raw, len, true);
 }
 
 /* ---- redaction ------------------------------------------------------------ */

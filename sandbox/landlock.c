@@ -95,12 +95,13 @@ struct build {
 	size_t ndeny;
 };
 
-/* Is |path| equal to |dir| or beneath it? */
-static bool is_within(const char *path, const char *dir)
+bool sbx_path_within(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
 	if (n == 1 && dir[0] == '/')
-		return true;
+		return path[0] == '/';
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
@@ -157,7 +158,7 @@ static int carve(struct build *b, int dirfd, const char *path, unsigned rights, 
 		for (size_t i = 0; i < b->ndeny; i++) {
 			if (strcmp(b->deny[i], child) == 0)
 				denied = true;
-			else if (is_within(b->deny[i], child))
+			else if (sbx_path_within(b->deny[i], child))
 				leads = true;
 		}
 		if (denied)
@@ -196,10 +197,9 @@ static char *fd_path(int fd)
 	return strdup(buf);
 }
 
-/* Canonical form of a path that may not exist yet: the real path of its
- * longest existing prefix, then the rest as written.  One open and one
- * readlink per tried prefix (realpath(3) reads every component). */
-static char *canonical(const char *path)
+/* One open and one readlink per tried prefix (realpath(3) reads every
+ * component). */
+char *sbx_canonical_path(const char *path)
 {
 	char buf[PATH_MAX];
 	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
@@ -246,13 +246,13 @@ static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r, char **real
 	int rc = 0;
 	bool carve_needed = false;
 	for (size_t i = 0; i < b->ndeny; i++) {
-		if (is_within(real, b->deny[i])) {
+		if (sbx_path_within(real, b->deny[i])) {
 			sbx_report_add(b->rep, SBX_NOTE, "filesystem",
 				       "'%s' is not granted: it lies inside denied '%s'", r->path,
 				       b->deny[i]);
 			goto out;
 		}
-		if (is_within(b->deny[i], real))
+		if (sbx_path_within(b->deny[i], real))
 			carve_needed = true;
 	}
 	struct stat st;
@@ -356,7 +356,7 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < rq->ndeny; i++) {
-		b.deny[i] = canonical(rq->deny[i]);
+		b.deny[i] = sbx_canonical_path(rq->deny[i]);
 		if (!b.deny[i]) {
 			snprintf(err, err_size, "cannot resolve denied path '%s'", rq->deny[i]);
 			rc = -1;
@@ -383,7 +383,7 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		bool inside = false;
 		for (size_t j = 0; j < rq->nfs && !inside; j++)
 			inside = reals[j] && strcmp(reals[j], b.deny[i]) != 0 &&
-				 is_within(b.deny[i], reals[j]);
+				 sbx_path_within(b.deny[i], reals[j]);
 		if (inside && off < sizeof(list)) {
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 						carved ? ", " : "", b.deny[i]);

@@ -167,10 +167,9 @@ listen:
 		rule(f, DENY, "listen", 0, NULL);
 }
 
-int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
-		      struct sbx_report *rep, char *err, size_t err_size)
+int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out, char *err,
+		      size_t err_size)
 {
-	(void)rep;
 	memset(out, 0, sizeof(*out));
 	struct fb f = {.err = err, .err_size = err_size};
 	/* no_new_privs is set by the child itself, before Landlock. */

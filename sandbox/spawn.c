@@ -43,6 +43,11 @@ const char *sbx_stage_name(enum sbx_stage stage)
 	}
 }
 
+int sbx_status_exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
 int sbx_exec_exit_code(int err)
 {
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
@@ -321,7 +326,7 @@ static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, i
 		wr = write(statusfd, &status, sizeof(status));
 	while (wr < 0 && errno == EINTR);
 	/* Leaving ends every other process of the namespace. */
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WTERMSIG(status) & 0x7f));
+	_exit(sbx_status_exit_code(status));
 }
 
 int sbx_spawn_status(int fd, int *status)

@@ -62,6 +62,15 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
  * file, before ABI stripping. */
 uint64_t sbx_landlock_rights(unsigned r, bool dir);
 
+/* Is absolute |path| equal to |dir| or beneath it (a trailing '/' on
+ * |dir| does not count)?  Lexical: resolve both first. */
+bool sbx_path_within(const char *path, const char *dir);
+
+/* The canonical form of |path|, which may not exist yet: the real path of
+ * its longest existing prefix, then the rest as written.  Malloc'd, or
+ * NULL. */
+char *sbx_canonical_path(const char *path);
+
 /* Flags for landlock_restrict_self() at |abi|. */
 unsigned sbx_landlock_restrict_flags(int abi);
 

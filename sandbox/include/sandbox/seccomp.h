@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sandbox/report.h"
 
 struct sbx_seccomp_request {
 	bool net_restrict; /* limit socket kinds; false: sockets are not filtered */
@@ -29,8 +28,8 @@ struct sbx_bpf {
 };
 
 /* Build the filter.  Returns 0, or -1 with a message in |err|. */
-int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
-		      struct sbx_report *rep, char *err, size_t err_size);
+int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out, char *err,
+		      size_t err_size);
 void sbx_bpf_free(struct sbx_bpf *b);
 
 /* Install |b| in the calling thread (async-signal-safe: one system call).

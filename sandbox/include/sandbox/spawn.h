@@ -105,6 +105,10 @@ const char *sbx_stage_name(enum sbx_stage stage);
  * not executable; |out| holds the path), -EISDIR, -ENAMETOOLONG. */
 int sbx_resolve_command(const char *cmd, const char *path_env, char *out, size_t size);
 
+/* The exit status a shell reports for wait status |status|: the exit code,
+ * or 128+N after signal N (1 for anything else).  Async-signal-safe. */
+int sbx_status_exit_code(int status);
+
 /* The exit status a shell would use for an exec failure with |err|: 127
  * when the file (or its interpreter) does not exist, 126 otherwise. */
 int sbx_exec_exit_code(int err);
