@@ -245,6 +245,12 @@ describe('sandbox settings fail closed', () => {
     assert.match(ok.stderr, /not enforced \(network\)/);
   });
 
+  test('the sandbox subcommand refuses the tool options, which mean nothing without MCP', T, () => {
+    const r = run(['sandbox', '--deny-tool', 'x', '--', '/bin/true']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /apply to MCP servers only/);
+  });
+
   test('the sandbox subcommand passes the exit status and removes its private tmp', T, () => {
     const r = run(['sandbox', '--', '/bin/sh', '-c', 'echo "$TMPDIR"; exit 7']);
     assert.equal(r.status, 7, r.stderr);

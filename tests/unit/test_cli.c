@@ -297,6 +297,43 @@ static void missing_command_and_values(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The sandbox options: repeatable allow globs, the modes, and the
+ * combinations that contradict each other. */
+static void sandbox_options(void **state)
+{
+	(void)state;
+	struct parsed p;
+	parse(&p, ARGS("--env-allow", "MY_KEY", "--env-allow", "APP_*", "--env-strict",
+		       "--fail-closed", "--enforce", "srv"));
+	static const char *const cmd[] = {"srv", NULL};
+	expect_cmd(&p, cmd);
+	assert_int_equal(p.o.sandbox.n_env_allow, 2);
+	assert_string_equal(p.o.sandbox.env_allow[0], "MY_KEY");
+	assert_string_equal(p.o.sandbox.env_allow[1], "APP_*");
+	assert_true(p.o.sandbox.env_strict);
+	assert_false(p.o.sandbox.env_passthrough);
+	assert_true(p.o.sandbox.fail_closed);
+	assert_true(p.o.sandbox.require_landlock);
+	assert_false(p.o.sandbox.disabled);
+	parsed_free(&p);
+	parse(&p, ARGS("--no-sandbox", "--env-passthrough", "srv"));
+	expect_cmd(&p, cmd);
+	assert_true(p.o.sandbox.disabled);
+	assert_true(p.o.sandbox.env_passthrough);
+	parsed_free(&p);
+
+	int bad = 0;
+	expect_usage(&bad, ARGS("--env-allow", "", "srv"), "--env-allow");
+	expect_usage(&bad, ARGS("--env-allow", "A=B", "srv"), "'A=B' is not a variable name");
+	expect_usage(&bad, ARGS("--env-allow", "a\\", "srv"), "--env-allow");
+	expect_usage(&bad, ARGS("--env-strict", "--env-passthrough", "srv"), "contradict");
+	expect_usage(&bad, ARGS("--no-sandbox", "--fail-closed", "srv"),
+		     "--no-sandbox contradicts --fail-closed");
+	expect_usage(&bad, ARGS("--no-sandbox", "--enforce", "srv"),
+		     "--no-sandbox contradicts --enforce");
+	assert_int_equal(bad, 0);
+}
+
 static void bad_values(void **state)
 {
 	(void)state;
@@ -499,6 +536,7 @@ int main(void)
 		cmocka_unit_test(long_option_with_unexpected_value),
 		cmocka_unit_test(missing_command_and_values),
 		cmocka_unit_test(bad_values),
+		cmocka_unit_test(sandbox_options),
 		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(parse_size_table),
 		cmocka_unit_test(parse_duration_table),
