@@ -1,0 +1,98 @@
+/* gateway/evidence_id.c - the deterministic run id of an evidence document. */
+#include "evidence.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lines {
+	char **v;
+	size_t n, cap;
+	bool failed;
+};
+
+static void add(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct lines *l, const char *fmt, ...)
+{
+	if (l->failed)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			l->failed = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&l->v[l->n], fmt, ap) < 0)
+		l->failed = true;
+	else
+		l->n++;
+	va_end(ap);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+int gw_evidence_run_id(const json_t *doc, char out[GW_RUN_ID_SIZE])
+{
+	if (!json_is_object(doc) || strcmp(str(doc, "schema"), GW_EVIDENCE_SCHEMA) != 0)
+		return -1;
+	struct lines l = {0};
+	size_t i, j;
+	json_t *e, *a;
+	json_array_foreach(json_object_get(doc, "programs"), i, e)
+		add(&l, "exec %s", str(e, "path"));
+	json_array_foreach(json_object_get(doc, "files"), i, e)
+		json_array_foreach(json_object_get(e, "access"), j, a)
+			add(&l, "file %s %s", json_string_value(a) ? json_string_value(a) : "",
+			    str(e, "path"));
+	json_array_foreach(json_object_get(doc, "network"), i, e)
+		add(&l, "net %s %s %s %lld", str(e, "op"), str(e, "family"), str(e, "address"),
+		    (long long)json_integer_value(json_object_get(e, "port")));
+	json_array_foreach(json_object_get(json_object_get(doc, "mcp"), "calls"), i, e)
+		add(&l, "mcp %s %s %s", str(e, "method"), str(e, "decision"), str(e, "name"));
+	int rc = l.failed ? -1 : 0;
+	if (rc == 0) {
+		qsort(l.v, l.n, sizeof(*l.v), cmp);
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		unsigned char md[32];
+		unsigned mdlen = 0;
+		if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+			rc = -1;
+		for (size_t k = 0; rc == 0 && k < l.n; k++) {
+			if (k > 0 && strcmp(l.v[k], l.v[k - 1]) == 0)
+				continue; /* distinct lines only */
+			if (!EVP_DigestUpdate(ctx, l.v[k], strlen(l.v[k])) ||
+			    !EVP_DigestUpdate(ctx, "\n", 1))
+				rc = -1;
+		}
+		if (rc == 0 && (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32))
+			rc = -1;
+		EVP_MD_CTX_free(ctx);
+		if (rc == 0) {
+			int n = snprintf(out, GW_RUN_ID_SIZE, "sandbox_");
+			for (int k = 0; k < 8; k++)
+				n += snprintf(out + n, GW_RUN_ID_SIZE - (size_t)n, "%02x", md[k]);
+		}
+	}
+	for (size_t k = 0; k < l.n; k++)
+		free(l.v[k]);
+	free(l.v);
+	return rc;
+}
