@@ -31,7 +31,6 @@
  * The server must offer the tools echo {text} and big {bytes}, as
  * examples/demo-server.c does.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -52,8 +51,6 @@
 
 #include "bench.h"
 
-static double round_to(double v, int decimals);
-
 #define PROG "assay-bench"
 #define READ_CHUNK ((size_t)256 * 1024)
 #define VERIFY_FIRST 8	     /* responses per phase checked in full with jansson */
@@ -68,11 +65,9 @@ static unsigned g_failures; /* functional problems: exit status 1 */
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, PROG ": %s: ", g_phase);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	bench_vwarn(PROG, g_phase, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (g_child > 0)
 		(void)kill(g_child, SIGKILL);
 	exit(1);
@@ -81,11 +76,9 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
 __attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, PROG ": %s: ", g_phase);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	bench_vwarn(PROG, g_phase, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	g_failures++;
 }
 
@@ -107,13 +100,6 @@ static void phase(const char *name, unsigned seconds)
 	alarm(seconds);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- settings ------------------------------------------------------------- */
 
 struct settings {
@@ -132,69 +118,22 @@ enum { PH_STARTUP = 1, PH_LATENCY = 2, PH_PIPELINE = 4, PH_BIG = 8, PH_ALL = 15 
 
 /* ---- the process under test ------------------------------------------------ */
 
-struct conn {
-	pid_t pid;
-	int wfd;	 /* its stdin */
-	int rfd;	 /* its stdout */
-	int exec_fd;	 /* reports an exec failure; -1 once read */
-	char *buf;	 /* what was read from its stdout */
-	size_t cap, start, end, scan;
-	bool eof;
-	uint64_t t_fork; /* monotonic ns just before fork() */
-	long next_id;
-};
-
-static void move_fd(int from, int to)
+static void conn_spawn(struct bench_conn *c, const struct settings *st)
 {
-	if (from == to) {
-		int fl = fcntl(from, F_GETFD);
-		if (fl >= 0)
-			(void)fcntl(from, F_SETFD, fl & ~FD_CLOEXEC);
-	} else if (dup2(from, to) < 0) {
-		_exit(126);
-	}
-}
-
-static void conn_spawn(struct conn *c, const struct settings *st)
-{
-	int in[2], out[2], ep[2];
-	memset(c, 0, sizeof(*c));
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
-		die("pipe2: %s", strerror(errno));
-	if (st->pipe_size > 0) {
-		(void)fcntl(in[1], F_SETPIPE_SZ, st->pipe_size);
-		(void)fcntl(out[0], F_SETPIPE_SZ, st->pipe_size);
-	}
 	int errfd = -1;
 	if (!st->keep_stderr && (errfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 		die("/dev/null: %s", strerror(errno));
-
-	c->t_fork = now_ns();
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		move_fd(in[0], STDIN_FILENO);
-		move_fd(out[1], STDOUT_FILENO);
-		if (errfd >= 0)
-			move_fd(errfd, STDERR_FILENO);
-		execvp(st->cmd[0], st->cmd);
-		int e = errno;
-		(void)!write(ep[1], &e, sizeof(e));
-		_exit(127);
-	}
-	g_child = pid;
-	close(in[0]);
-	close(out[1]);
-	close(ep[1]);
+	struct bench_spawn o = {.argv = st->cmd,
+				.search_path = true,
+				.exec_report = true,
+				.pipe_size = st->pipe_size,
+				.stderr_fd = errfd};
+	const char *what;
+	if (bench_conn_spawn(c, &o, &what) != 0)
+		die("%s: %s", what, strerror(errno));
+	g_child = c->pid;
 	if (errfd >= 0)
 		close(errfd);
-	c->pid = pid;
-	c->wfd = in[1];
-	c->rfd = out[0];
-	c->exec_fd = ep[0];
 	c->cap = READ_CHUNK;
 	c->buf = malloc(c->cap);
 	if (!c->buf)
@@ -203,7 +142,7 @@ static void conn_spawn(struct conn *c, const struct settings *st)
 
 /* Called after the first request was written: a client does not wait for
  * the exec before it writes, so neither do we. */
-static void conn_check_exec(struct conn *c, const struct settings *st)
+static void conn_check_exec(struct bench_conn *c, const struct settings *st)
 {
 	if (c->exec_fd < 0)
 		return;
@@ -225,79 +164,29 @@ static void set_nonblock(int fd, bool on)
 		die("fcntl: %s", strerror(errno));
 }
 
-static void write_all(struct conn *c, const char *p, size_t n)
+static void write_all(struct bench_conn *c, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(c->wfd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			die("writing to the process: %s", strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (bench_conn_write(c, p, n) != 0)
+		die("writing to the process: %s", strerror(errno));
 }
 
 /* One read(2) into the buffer.  Returns the bytes read, 0 at end of file,
  * -1 when a non-blocking descriptor has nothing (EAGAIN). */
-static ssize_t conn_fill(struct conn *c)
+static ssize_t conn_fill(struct bench_conn *c)
 {
-	if (c->start == c->end) {
-		c->start = c->scan = c->end = 0;
-	} else if (c->start > 0 && c->cap - c->end < READ_CHUNK / 4) {
-		memmove(c->buf, c->buf + c->start, c->end - c->start);
-		c->end -= c->start;
-		c->scan -= c->start;
-		c->start = 0;
-	}
-	if (c->cap - c->end < READ_CHUNK / 4) {
-		size_t ncap = c->cap * 2;
-		char *nb = realloc(c->buf, ncap);
-		if (!nb)
-			die("out of memory for a %zu-byte line", c->cap);
-		c->buf = nb;
-		c->cap = ncap;
-	}
-	for (;;) {
-		ssize_t n = read(c->rfd, c->buf + c->end, c->cap - c->end);
-		if (n > 0) {
-			c->end += (size_t)n;
-			return n;
-		}
-		if (n == 0) {
-			c->eof = true;
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return -1;
+	if (!bench_conn_room(c, READ_CHUNK / 4))
+		die("out of memory for a %zu-byte line", c->cap);
+	ssize_t n = bench_conn_read(c);
+	if (n < 0 && errno != EAGAIN)
 		die("reading from the process: %s", strerror(errno));
-	}
-}
-
-/* The next complete line already read, without its '\n', or NULL. */
-static char *conn_next_line(struct conn *c, size_t *len)
-{
-	if (c->end == c->scan)
-		return NULL;
-	char *nl = memchr(c->buf + c->scan, '\n', c->end - c->scan);
-	if (!nl) {
-		c->scan = c->end;
-		return NULL;
-	}
-	char *line = c->buf + c->start;
-	*len = (size_t)(nl - line);
-	c->start = c->scan = (size_t)(nl - c->buf) + 1;
-	return line;
+	return n;
 }
 
 /* Blocking: the next line, or NULL at end of file. */
-static char *conn_read_line(struct conn *c, size_t *len)
+static char *conn_read_line(struct bench_conn *c, size_t *len)
 {
 	for (;;) {
-		char *line = conn_next_line(c, len);
+		char *line = bench_conn_next_line(c, len);
 		if (line)
 			return line;
 		if (c->eof || conn_fill(c) == 0)
@@ -309,14 +198,8 @@ static long status_kib(pid_t pid, const char *field)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bench_read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	char *p = strstr(buf, field);
 	return p ? strtol(p + strlen(field), NULL, 10) : -1;
 }
@@ -333,70 +216,13 @@ static struct mem read_mem(pid_t pid)
 
 /* ---- CPU time ------------------------------------------------------------- */
 
-/* CPU time of every thread of |pid| (schedstat: nanoseconds on a CPU). */
-static uint64_t task_cpu_ns(pid_t pid)
-{
-	char path[320], buf[128];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	uint64_t sum = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			sum += strtoull(buf, NULL, 10);
-		}
-	}
-	closedir(d);
-	return sum;
-}
-
-/* CPU time of the descendants of |pid| (the server behind a relay). */
-static uint64_t children_cpu_ns(pid_t pid, int depth)
-{
-	char path[96], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	uint64_t sum = 0;
-	char *p = buf, *end;
-	for (long k; (k = strtol(p, &end, 10)) > 0 && end != p; p = end) {
-		sum += task_cpu_ns((pid_t)k);
-		if (depth < 4)
-			sum += children_cpu_ns((pid_t)k, depth + 1);
-	}
-	return sum;
-}
-
 /* Minor page faults of |pid| so far (field 10 of /proc/PID/stat). */
 static long minor_faults(pid_t pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bench_read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return 0;
@@ -414,7 +240,7 @@ static struct cpu cpu_now(pid_t pid)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	struct cpu c = {task_cpu_ns(pid), children_cpu_ns(pid, 0),
+	struct cpu c = {bench_task_cpu_ns(pid), bench_children_cpu_ns(pid),
 			(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec};
 	return c;
 }
@@ -423,9 +249,11 @@ static struct cpu cpu_now(pid_t pid)
 static json_t *cpu_per_call(struct cpu a, struct cpu b, long calls)
 {
 	return json_pack("{s:f,s:f,s:f}", "process",
-			 round_to((double)(b.proc - a.proc) / 1e3 / (double)calls, 2), "children",
-			 round_to((double)(b.kids - a.kids) / 1e3 / (double)calls, 2), "client",
-			 round_to((double)(b.self - a.self) / 1e3 / (double)calls, 2));
+			 bench_round_to((double)(b.proc - a.proc) / 1e3 / (double)calls, 2),
+			 "children",
+			 bench_round_to((double)(b.kids - a.kids) / 1e3 / (double)calls, 2),
+			 "client",
+			 bench_round_to((double)(b.self - a.self) / 1e3 / (double)calls, 2));
 }
 
 static void print_cpu(struct cpu a, struct cpu b, long calls)
@@ -439,9 +267,9 @@ static void print_cpu(struct cpu a, struct cpu b, long calls)
 
 /* Close its stdin, read its stdout to the end, wait for it.  Returns the
  * milliseconds from closing stdin to the exit. */
-static double conn_close(struct conn *c)
+static double conn_close(struct bench_conn *c)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	close(c->wfd);
 	set_nonblock(c->rfd, true);
 	int status = 0;
@@ -452,7 +280,7 @@ static double conn_close(struct conn *c)
 			break;
 		if (p < 0 && errno != EINTR)
 			die("waitpid: %s", strerror(errno));
-		if ((now_ns() - t0) / 1000000 > EXIT_WAIT_MS) {
+		if ((bench_now_ns() - t0) / 1000000 > EXIT_WAIT_MS) {
 			fail("the process did not exit %d ms after its stdin was closed; killed",
 			     EXIT_WAIT_MS);
 			(void)kill(c->pid, SIGKILL);
@@ -471,7 +299,7 @@ static double conn_close(struct conn *c)
 			usleep(20);
 		}
 	}
-	double ms = (double)(now_ns() - t0) / 1e6;
+	double ms = (double)(bench_now_ns() - t0) / 1e6;
 	if (stray)
 		fail("%zu unexpected byte(s) on stdout after the last response", stray);
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -488,19 +316,6 @@ static double conn_close(struct conn *c)
 }
 
 /* ---- messages ------------------------------------------------------------- */
-
-static size_t fmt_initialize(char *out, size_t size, long id)
-{
-	int n = snprintf(out, size,
-			 "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"initialize\",\"params\":{"
-			 "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{"
-			 "\"name\":\"assay-bench\",\"version\":\"0.1.0\"}}}\n",
-			 id);
-	return (size_t)n;
-}
-
-static const char initialized_msg[] =
-	"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
 
 /* tools/call echo; |text| needs no JSON escaping (checked in main). */
 static size_t fmt_echo(char *out, size_t size, long id, const char *text)
@@ -602,7 +417,7 @@ static void verify_text(const char *line, size_t len, long id, const char *text,
 }
 
 /* Send |req| and return the response to |id|, skipping anything else. */
-static char *call(struct conn *c, const char *req, size_t req_len, long id, size_t *len)
+static char *call(struct bench_conn *c, const char *req, size_t req_len, long id, size_t *len)
 {
 	write_all(c, req, req_len);
 	for (;;) {
@@ -625,12 +440,12 @@ static char *call(struct conn *c, const char *req, size_t req_len, long id, size
 
 /* Spawn, then initialize; returns the nanoseconds from fork to the
  * initialize response. */
-static uint64_t conn_start(struct conn *c, const struct settings *st)
+static uint64_t conn_start(struct bench_conn *c, const struct settings *st)
 {
 	char req[512];
 	conn_spawn(c, st);
 	long id = c->next_id++;
-	size_t n = fmt_initialize(req, sizeof(req), id);
+	size_t n = bench_fmt_initialize(req, sizeof(req), id, PROG);
 	write_all(c, req, n);
 	conn_check_exec(c, st);
 	size_t len;
@@ -643,47 +458,20 @@ static uint64_t conn_start(struct conn *c, const struct settings *st)
 			die("the process closed its stdout before answering initialize");
 		r = classify(line, len, &got);
 	} while (r == RESP_OTHER);
-	uint64_t t = now_ns() - c->t_fork;
+	uint64_t t = bench_now_ns() - c->t_fork;
 	if (r != RESP_OK || got != id) {
 		show_line("unexpected answer to initialize", line, len);
 		die("giving up");
 	}
-	write_all(c, initialized_msg, sizeof(initialized_msg) - 1);
+	write_all(c, BENCH_INITIALIZED_MSG, sizeof(BENCH_INITIALIZED_MSG) - 1);
 	return t;
 }
 
 /* ---- statistics ----------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted |v|. */
-static uint64_t pct(const uint64_t *v, size_t n, double p)
-{
-	if (!n)
-		return 0;
-	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
-static double round_to(double v, int decimals)
-{
-	double f = 1;
-	for (int i = 0; i < decimals; i++)
-		f *= 10;
-	return (double)(long long)(v * f + (v < 0 ? -0.5 : 0.5)) / f;
-}
-
 static json_t *jnum(double v, int decimals)
 {
-	return json_real(round_to(v, decimals));
+	return json_real(bench_round_to(v, decimals));
 }
 
 /* ---- phases --------------------------------------------------------------- */
@@ -697,7 +485,7 @@ static json_t *run_startup(const struct settings *st)
 		die("out of memory");
 	phase("startup", 60 + (unsigned)n);
 	for (long i = -1; i < n; i++) { /* i = -1: one warm-up spawn */
-		struct conn c;
+		struct bench_conn c;
 		uint64_t ns = conn_start(&c, st);
 		double ms = conn_close(&c);
 		if (i >= 0) {
@@ -705,26 +493,27 @@ static json_t *run_startup(const struct settings *st)
 			down[i] = (uint64_t)(ms * 1e6);
 		}
 	}
-	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
-	qsort(down, (size_t)n, sizeof(*down), cmp_u64);
+	qsort(t, (size_t)n, sizeof(*t), bench_cmp_u64);
+	qsort(down, (size_t)n, sizeof(*down), bench_cmp_u64);
 	json_t *o = json_object();
 	json_object_set_new(o, "spawns", json_integer(n));
-	json_object_set_new(o, "median_ms", jnum((double)pct(t, (size_t)n, 50) / 1e6, 3));
+	json_object_set_new(o, "median_ms", jnum((double)bench_pct(t, (size_t)n, 50) / 1e6, 3));
 	json_object_set_new(o, "min_ms", jnum((double)t[0] / 1e6, 3));
-	json_object_set_new(o, "p90_ms", jnum((double)pct(t, (size_t)n, 90) / 1e6, 3));
+	json_object_set_new(o, "p90_ms", jnum((double)bench_pct(t, (size_t)n, 90) / 1e6, 3));
 	json_object_set_new(o, "max_ms", jnum((double)t[n - 1] / 1e6, 3));
 	json_object_set_new(o, "shutdown_median_ms",
-			    jnum((double)pct(down, (size_t)n, 50) / 1e6, 3));
+			    jnum((double)bench_pct(down, (size_t)n, 50) / 1e6, 3));
 	fprintf(stderr, "  startup   median %.2f ms (min %.2f, p90 %.2f) over %ld spawns; "
 			"exit after stdin closes: median %.2f ms\n",
-		(double)pct(t, (size_t)n, 50) / 1e6, (double)t[0] / 1e6,
-		(double)pct(t, (size_t)n, 90) / 1e6, n, (double)pct(down, (size_t)n, 50) / 1e6);
+		(double)bench_pct(t, (size_t)n, 50) / 1e6, (double)t[0] / 1e6,
+		(double)bench_pct(t, (size_t)n, 90) / 1e6, n,
+		(double)bench_pct(down, (size_t)n, 50) / 1e6);
 	free(t);
 	free(down);
 	return o;
 }
 
-static json_t *run_latency(struct conn *c, const struct settings *st)
+static json_t *run_latency(struct bench_conn *c, const struct settings *st)
 {
 	long n = st->latency_n, warm = st->latency_warmup;
 	uint64_t *t = calloc((size_t)n, sizeof(*t));
@@ -739,9 +528,9 @@ static json_t *run_latency(struct conn *c, const struct settings *st)
 			c0 = cpu_now(c->pid);
 		long id = c->next_id++;
 		size_t rl = fmt_echo(req, sizeof(req), id, st->text), len;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		char *line = call(c, req, rl, id, &len);
-		uint64_t dt = now_ns() - t0;
+		uint64_t dt = bench_now_ns() - t0;
 		if (i >= 0)
 			t[i] = dt;
 		if (i < -warm + VERIFY_FIRST)
@@ -753,30 +542,31 @@ static json_t *run_latency(struct conn *c, const struct settings *st)
 	uint64_t sum = 0;
 	for (long i = 0; i < n; i++)
 		sum += t[i];
-	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
+	qsort(t, (size_t)n, sizeof(*t), bench_cmp_u64);
 	json_t *o = json_object();
 	json_object_set_new(o, "calls", json_integer(n));
 	json_object_set_new(o, "warmup", json_integer(warm));
 	json_object_set_new(o, "request_bytes", json_integer((json_int_t)req_bytes));
 	json_object_set_new(o, "response_bytes", json_integer((json_int_t)resp_bytes));
 	json_object_set_new(o, "min_us", jnum((double)t[0] / 1e3, 1));
-	json_object_set_new(o, "p50_us", jnum((double)pct(t, (size_t)n, 50) / 1e3, 1));
-	json_object_set_new(o, "p90_us", jnum((double)pct(t, (size_t)n, 90) / 1e3, 1));
-	json_object_set_new(o, "p99_us", jnum((double)pct(t, (size_t)n, 99) / 1e3, 1));
-	json_object_set_new(o, "p999_us", jnum((double)pct(t, (size_t)n, 99.9) / 1e3, 1));
+	json_object_set_new(o, "p50_us", jnum((double)bench_pct(t, (size_t)n, 50) / 1e3, 1));
+	json_object_set_new(o, "p90_us", jnum((double)bench_pct(t, (size_t)n, 90) / 1e3, 1));
+	json_object_set_new(o, "p99_us", jnum((double)bench_pct(t, (size_t)n, 99) / 1e3, 1));
+	json_object_set_new(o, "p999_us", jnum((double)bench_pct(t, (size_t)n, 99.9) / 1e3, 1));
 	json_object_set_new(o, "max_us", jnum((double)t[n - 1] / 1e3, 1));
 	json_object_set_new(o, "mean_us", jnum((double)sum / (double)n / 1e3, 1));
 	json_object_set_new(o, "cpu_us_per_call", cpu_per_call(c0, c1, n));
 	fprintf(stderr, "  latency   p50 %.1f us, p99 %.1f us, p99.9 %.1f us (%ld calls of %zu/%zu "
 			"bytes after %ld warm-up)\n",
-		(double)pct(t, (size_t)n, 50) / 1e3, (double)pct(t, (size_t)n, 99) / 1e3,
-		(double)pct(t, (size_t)n, 99.9) / 1e3, n, req_bytes, resp_bytes, warm);
+		(double)bench_pct(t, (size_t)n, 50) / 1e3,
+		(double)bench_pct(t, (size_t)n, 99) / 1e3,
+		(double)bench_pct(t, (size_t)n, 99.9) / 1e3, n, req_bytes, resp_bytes, warm);
 	print_cpu(c0, c1, n);
 	free(t);
 	return o;
 }
 
-static json_t *run_pipeline(struct conn *c, const struct settings *st)
+static json_t *run_pipeline(struct bench_conn *c, const struct settings *st)
 {
 	const long n = st->pipeline_n, window = st->window;
 	const long base = c->next_id;
@@ -797,7 +587,7 @@ static json_t *run_pipeline(struct conn *c, const struct settings *st)
 	set_nonblock(c->wfd, true);
 	set_nonblock(c->rfd, true);
 	struct cpu c0 = cpu_now(c->pid);
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	while (received < n) {
 		/* Top the window up and write what we can without waiting. */
 		if (ooff > 0 && ooff < olen && olen + max_req > out_cap) {
@@ -839,7 +629,7 @@ static json_t *run_pipeline(struct conn *c, const struct settings *st)
 			    sent - received);
 		char *line;
 		size_t len;
-		while ((line = conn_next_line(c, &len)) != NULL) {
+		while ((line = bench_conn_next_line(c, &len)) != NULL) {
 			long id = -1;
 			enum resp k = classify(line, len, &id);
 			if (k == RESP_OTHER)
@@ -864,7 +654,7 @@ static json_t *run_pipeline(struct conn *c, const struct settings *st)
 			}
 		}
 	}
-	double secs = (double)(now_ns() - t0) / 1e9;
+	double secs = (double)(bench_now_ns() - t0) / 1e9;
 	struct cpu c1 = cpu_now(c->pid);
 	c->next_id = base + n;
 	set_nonblock(c->wfd, false);
@@ -895,7 +685,7 @@ static json_t *run_pipeline(struct conn *c, const struct settings *st)
 
 static json_t *run_big(const struct settings *st)
 {
-	struct conn c;
+	struct bench_conn c;
 	long n = st->big_n, warm = st->big_warmup;
 	uint64_t *t = calloc((size_t)n, sizeof(*t));
 	if (!t)
@@ -914,9 +704,9 @@ static json_t *run_big(const struct settings *st)
 		}
 		long id = c.next_id++;
 		size_t rl = fmt_big(req, sizeof(req), id, st->big_bytes), len;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		char *line = call(&c, req, rl, id, &len);
-		uint64_t dt = now_ns() - t0;
+		uint64_t dt = bench_now_ns() - t0;
 		if ((long)len < st->big_bytes)
 			fail("a big response of %zu bytes, fewer than the %ld asked for", len,
 			     st->big_bytes);
@@ -934,14 +724,14 @@ static json_t *run_big(const struct settings *st)
 	struct mem m = read_mem(c.pid);
 	conn_close(&c);
 	double secs = (double)total / 1e9;
-	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
+	qsort(t, (size_t)n, sizeof(*t), bench_cmp_u64);
 	json_t *o = json_object();
 	json_object_set_new(o, "calls", json_integer(n));
 	json_object_set_new(o, "text_bytes", json_integer(st->big_bytes));
 	json_object_set_new(o, "response_bytes", json_integer((json_int_t)resp_len));
 	json_object_set_new(o, "seconds", jnum(secs, 4));
 	json_object_set_new(o, "mb_per_s", jnum((double)bytes / secs / 1e6, 1));
-	json_object_set_new(o, "p50_ms", jnum((double)pct(t, (size_t)n, 50) / 1e6, 3));
+	json_object_set_new(o, "p50_ms", jnum((double)bench_pct(t, (size_t)n, 50) / 1e6, 3));
 	json_object_set_new(o, "max_ms", jnum((double)t[n - 1] / 1e6, 3));
 	json_object_set_new(o, "peak_rss_kib", json_integer(m.hwm_kib));
 	json_object_set_new(o, "rss_kib", json_integer(m.rss_kib));
@@ -949,7 +739,7 @@ static json_t *run_big(const struct settings *st)
 	json_object_set_new(o, "minor_faults_per_call", jnum((double)(f1 - f0) / (double)n, 1));
 	fprintf(stderr, "  big       %.1f MB/s (%ld results of %zu bytes, median %.2f ms each); "
 			"peak RSS %.2f MiB, RSS at the end %.2f MiB\n",
-		(double)bytes / secs / 1e6, n, resp_len, (double)pct(t, (size_t)n, 50) / 1e6,
+		(double)bytes / secs / 1e6, n, resp_len, (double)bench_pct(t, (size_t)n, 50) / 1e6,
 		(double)m.hwm_kib / 1024.0, (double)m.rss_kib / 1024.0);
 	print_cpu(c0, c1, n);
 	fprintf(stderr, "            minor page faults per call: %.1f\n",
@@ -990,10 +780,8 @@ static void usage(FILE *f)
 
 static long num_arg(const char *opt, const char *v, long min)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(v ? v : "", &end, 10);
-	if (!v || errno || end == v || *end || n < min) {
+	long n;
+	if (!bench_parse_long(v, min, LONG_MAX, &n)) {
 		fprintf(stderr, PROG ": %s needs an integer >= %ld\n", opt, min);
 		exit(2);
 	}
@@ -1128,7 +916,7 @@ int main(int argc, char **argv)
 	if (st.phases & PH_STARTUP)
 		json_object_set_new(res, "startup", run_startup(&st));
 	if (st.phases & (PH_LATENCY | PH_PIPELINE)) {
-		struct conn c;
+		struct bench_conn c;
 		phase("small messages: start", 60);
 		conn_start(&c, &st);
 		if (st.phases & PH_LATENCY)
@@ -1148,15 +936,8 @@ int main(int argc, char **argv)
 	alarm(0);
 
 	json_object_set_new(res, "failures", json_integer(g_failures));
-	char *s = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	if (!s)
+	int rc = bench_print_result(res, PROG, g_failures);
+	if (rc < 0)
 		die("out of memory");
-	printf("%s\n", s);
-	free(s);
-	json_decref(res);
-	if (fflush(stdout) != 0)
-		return 1;
-	if (g_failures)
-		fprintf(stderr, PROG ": %u problem(s); see above\n", g_failures);
-	return g_failures ? 1 : 0;
+	return rc;
 }

@@ -12,26 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "mcp/message.h"
 #include "policies/paths.h"
 #include "policies/policy.h"
 #include "policies/ratelimit.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 static const char *env_get(void *ctx, const char *name)
 {
@@ -97,7 +84,7 @@ int main(int argc, char **argv)
 	uint64_t *t = malloc((size_t)iters * sizeof(*t));
 	int denied = 0;
 	for (int i = -1000; i < iters; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		pol_resolve_cache_forget(&cache);
 		json_t *pj = mcp_json_parse(params, (size_t)plen, NULL);
 		json_t *name = json_object_get(pj, "name");
@@ -113,9 +100,9 @@ int main(int argc, char **argv)
 		denied += d.action == POL_DENY;
 		json_decref(pj);
 		if (i >= 0)
-			t[i] = now_ns() - t0;
+			t[i] = bench_now_ns() - t0;
 	}
-	qsort(t, (size_t)iters, sizeof(*t), cmp);
+	qsort(t, (size_t)iters, sizeof(*t), bench_cmp_u64);
 	printf("{\"name_rules\":%zu,\"arg_matchers\":%zu,\"iterations\":%d,\"denied\":%d,"
 	       "\"p50_us\":%.2f,\"p99_us\":%.2f}\n",
 	       p.tools.count, matchers, iters, denied, (double)t[iters / 2] / 1000.0,

@@ -63,24 +63,6 @@ static int run_index(int r)
 	return nruns++;
 }
 
-/* A number at |path| ("a.b.0.c"; numeric parts index arrays). */
-static bool get(const json_t *j, const char *path, double *out)
-{
-	char buf[128];
-	snprintf(buf, sizeof(buf), "%s", path);
-	char *save = NULL;
-	for (char *w = strtok_r(buf, ".", &save); w && j; w = strtok_r(NULL, ".", &save)) {
-		if (json_is_array(j))
-			j = json_array_get(j, (size_t)strtoul(w, NULL, 10));
-		else
-			j = json_object_get(j, w);
-	}
-	if (!json_is_number(j))
-		return false;
-	*out = json_number_value(j);
-	return true;
-}
-
 /* ---- figures ------------------------------------------------------------- */
 
 enum kind {
@@ -140,21 +122,21 @@ static bool fig_value(const struct figure *f, int r, int l, double *out)
 {
 	const json_t *j = results[r][l];
 	double v, b;
-	if (!j || !get(j, f->path, &v))
+	if (!j || !bench_json_number(j, f->path, &v))
 		return false;
 	switch (f->kind) {
 	case PLAIN:
 		*out = v / f->div;
 		return true;
 	case GROWTH:
-		if (!get(j, f->path2, &b))
+		if (!bench_json_number(j, f->path2, &b))
 			return false;
 		*out = (b - v) / f->div;
 		return true;
 	case ADDED:
 	case RATIO:
 		if (baseline < 0 || l == baseline || !results[r][baseline] ||
-		    !get(results[r][baseline], f->path, &b))
+		    !bench_json_number(results[r][baseline], f->path, &b))
 			return false;
 		if (f->kind == ADDED)
 			*out = (v - b) / f->div;
@@ -177,12 +159,6 @@ static void fmt_value(const struct figure *f, double v, char *out, size_t size)
 		snprintf(out, size, "%.*f", f->dec, v);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static bool median_of(const struct figure *f, int l, double *out)
 {
 	double v[MAX_RUNS];
@@ -192,7 +168,7 @@ static bool median_of(const struct figure *f, int l, double *out)
 			n++;
 	if (!n)
 		return false;
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	qsort(v, (size_t)n, sizeof(v[0]), bench_cmp_double);
 	*out = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	return true;
 }
@@ -248,16 +224,18 @@ static void figures_table(int rep)
 					continue;
 				if (f->kind == GROWTH) {
 					double c2;
-					if (get(results[rep][l], "pipeline.checkpoints.0.calls",
-						&calls) &&
-					    get(results[rep][l], "pipeline.checkpoints.2.calls", &c2))
+					if (bench_json_number(results[rep][l],
+							      "pipeline.checkpoints.0.calls", &calls) &&
+					    bench_json_number(results[rep][l],
+							      "pipeline.checkpoints.2.calls", &c2))
 						snprintf(title, sizeof(title),
 							 "RSS growth from %.0f to %.0f calls (KiB)", calls,
 							 c2);
-				} else if (get(results[rep][l],
-					       strstr(f->path, ".0.") ? "pipeline.checkpoints.0.calls"
-								      : "pipeline.checkpoints.2.calls",
-					       &calls)) {
+				} else if (bench_json_number(results[rep][l],
+							     strstr(f->path, ".0.")
+								     ? "pipeline.checkpoints.0.calls"
+								     : "pipeline.checkpoints.2.calls",
+							     &calls)) {
 					snprintf(title, sizeof(title),
 						 "RSS after %.0f pipelined calls (MiB)", calls);
 				}
@@ -318,39 +296,43 @@ static enum verdict judge(int t, int r, int l, char *what, size_t size)
 		return V_NONE;
 	switch (t) {
 	case 0: /* added p50 */
-		if (!b || !get(j, "latency.p50_us", &v) || !get(b, "latency.p50_us", &w))
+		if (!b || !bench_json_number(j, "latency.p50_us", &v) ||
+		    !bench_json_number(b, "latency.p50_us", &w))
 			return V_NONE;
 		snprintf(what, size, "%+.1f us", v - w);
 		return v - w <= T_ADDED_P50_US ? V_MET : V_NOT_MET;
 	case 1: /* throughput */
-		if (!b || !get(j, "pipeline.calls_per_s", &v) || !get(b, "pipeline.calls_per_s", &w) ||
-		    w <= 0)
+		if (!b || !bench_json_number(j, "pipeline.calls_per_s", &v) ||
+		    !bench_json_number(b, "pipeline.calls_per_s", &w) || w <= 0)
 			return V_NONE;
 		snprintf(what, size, "%.1f%%", v / w * 100);
 		return v / w * 100 >= T_THROUGHPUT_PCT ? V_MET : V_NOT_MET;
 	case 2: /* big */
-		if (!b || !get(j, "big.mb_per_s", &v) || !get(b, "big.mb_per_s", &w) || w <= 0)
+		if (!b || !bench_json_number(j, "big.mb_per_s", &v) ||
+		    !bench_json_number(b, "big.mb_per_s", &w) || w <= 0)
 			return V_NONE;
 		snprintf(what, size, "%.1f%%", v / w * 100);
 		return v / w * 100 >= T_BIG_PCT ? V_MET : V_NOT_MET;
 	case 3: /* startup */
-		if (!b || !get(j, "startup.median_ms", &v) || !get(b, "startup.median_ms", &w))
+		if (!b || !bench_json_number(j, "startup.median_ms", &v) ||
+		    !bench_json_number(b, "startup.median_ms", &w))
 			return V_NONE;
 		snprintf(what, size, "%+.2f ms", v - w);
 		return v - w <= T_ADDED_STARTUP_MS ? V_MET : V_NOT_MET;
 	case 4: /* small RSS */
-		if (!get(j, "small_peak_rss_kib", &v))
+		if (!bench_json_number(j, "small_peak_rss_kib", &v))
 			return V_NONE;
 		snprintf(what, size, "%.2f MiB", v / 1024);
 		return v / 1024 <= T_SMALL_RSS_MIB ? V_MET : V_NOT_MET;
 	case 5: /* flat */
-		if (!get(j, "pipeline.checkpoints.0.rss_kib", &v) ||
-		    !get(j, "pipeline.checkpoints.2.rss_kib", &w))
+		if (!bench_json_number(j, "pipeline.checkpoints.0.rss_kib", &v) ||
+		    !bench_json_number(j, "pipeline.checkpoints.2.rss_kib", &w))
 			return V_NONE;
 		snprintf(what, size, "%+.0f KiB", w - v);
 		return w - v <= T_FLAT_KIB ? V_MET : V_NOT_MET;
 	case 6: /* big RSS */
-		if (!get(j, "big.peak_rss_kib", &v) || !get(j, "big.response_bytes", &x))
+		if (!bench_json_number(j, "big.peak_rss_kib", &v) ||
+		    !bench_json_number(j, "big.response_bytes", &x))
 			return V_NONE;
 		w = T_BIG_RSS_BASE_MIB + T_BIG_RSS_FACTOR * x / 1048576.0;
 		snprintf(what, size, "%.2f MiB of %.2f", v / 1024, w);

@@ -5,6 +5,10 @@
 #   gateway         behind assay-gateway
 #   gateway-audit   behind assay-gateway --audit FILE
 #   gateway-rules   behind assay-gateway --deny-tool write_file
+# and in each run what profile mode costs a real Node server
+# (assay-profile-bench: @modelcontextprotocol/server-filesystem from
+# tests/integration/node_modules behind the gateway with and without
+# --profile, taking turns; skipped when node or the package is missing),
 # then what the sandbox adds to a spawn (assay-sandbox-bench: /bin/true
 # bare and in the built-in policy's sandbox, taking turns),
 # and write the figures, the ratios and the targets into docs/benchmarks.md
@@ -70,7 +74,7 @@ if [[ $build_type != Release && $build_type != RelWithDebInfo ]] || [[ $sanitize
 fi
 cmake --build "$build_dir" -j"$(nproc)" \
 	--target assay-gateway assay-demo-server assay-bench assay-splice-relay \
-	assay-sandbox-bench >/dev/null
+	assay-sandbox-bench assay-profile-bench >/dev/null
 
 bin=$build_dir
 bench=$bin/assay-bench
@@ -79,6 +83,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/assay-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 audit=$work/audit.jsonl
 results=$work/results.jsonl
+profile_results=$work/profile.jsonl
+# The npm server of the profile-mode figures (installed by `npm ci` there).
+node_modules=tests/integration/node_modules
 # The gateway keeps state (tool pins, the audit key) under $XDG_STATE_HOME.
 # Every configuration starts from an empty one of the benchmark's own: the
 # figures must not depend on what earlier use left there, and a benchmark
@@ -138,6 +145,13 @@ for ((r = 1; r <= runs; r++)); do
 		fi
 		rm -rf "$audit" "$state"
 	done
+	# Profile mode: a real Node server behind the gateway with and without
+	# --profile (the two take turns inside assay-profile-bench).
+	if ! "$bin/assay-profile-bench" "${opts[@]}" --run "$r" --gateway "$bin/assay-gateway" \
+		--node-modules "$node_modules" >>"$profile_results"; then
+		echo "bench/run.sh: assay-profile-bench (run $r) failed" >&2
+		failed=$((failed + 1))
+	fi
 done
 # What the sandbox adds to the server's spawn (issue target: at most 2 ms).
 spawns=300
@@ -160,6 +174,11 @@ quiet=$(awk -v b0="$busy0" -v b1="$busy1" -v s0="$steal0" -v s1="$steal1" -v o0=
 
 report=$work/report.md
 "$bench" --report "$results" >"$report"
+profile_report=$work/profile.md
+if ! "$bin/assay-profile-bench" --report "$profile_results" >"$profile_report"; then
+	echo "Not measured: assay-profile-bench failed in every run." >"$profile_report"
+fi
+[[ $quick == 1 ]] && cat "$profile_report" >&2
 
 # ---- write up ------------------------------------------------------------------------
 section=$work/section.md
@@ -199,6 +218,10 @@ section=$work/section.md
 	echo '```'
 	cat "$work/sandbox.txt"
 	echo '```'
+	echo
+	echo "### Profile mode"
+	echo
+	cat "$profile_report"
 } >"$section"
 
 if [[ $write_doc == 1 ]]; then

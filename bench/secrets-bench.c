@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "policies/secrets.h"
 
 #define PAYLOAD (4u << 20)
@@ -36,9 +36,7 @@ static uint64_t rnd(void)
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)bench_now_ns() / 1e9;
 }
 
 struct buf {

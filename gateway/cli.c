@@ -21,8 +21,10 @@ static const char usage_text[] =
 	"Policy:\n"
 	"  --policy FILE             the policy file (default: $ASSAY_POLICY, else the\n"
 	"                            built-in policy; see 'assay-gateway policy show --default')\n"
-	"  --dry-run                 decide and record, but deny nothing; exit 4 when the\n"
-	"                            server exited 0 and something would have been denied\n"
+	"  --dry-run                 decide, observe and record, but deny nothing (the\n"
+	"                            sandbox keeps credentials and the gateway's files);\n"
+	"                            exit 4 when the server exited 0 and something would\n"
+	"                            have been denied\n"
 	"  --allow-tool GLOB         allow only tools matching GLOB (repeatable)\n"
 	"  --deny-tool GLOB          deny tools matching GLOB (repeatable; deny wins)\n"
 	"  --deny-reply result|error answer a denied call with an isError result\n"
@@ -41,6 +43,13 @@ static const char usage_text[] =
 	"  --no-sandbox              run the server with all of the user's rights\n"
 	"Recording:\n"
 	"  --audit FILE              append one JSON object per event to FILE\n"
+	"  --profile FILE            observe what the server does (docs/evidence.md) and\n"
+	"                            write a policy allowing exactly that to FILE, the\n"
+	"                            evidence next to it and a report (FILE.report.md)\n"
+	"  --profile-report FILE     where the Markdown report goes\n"
+	"  --profile-format yaml|json  format of the profile and evidence (default yaml)\n"
+	"  --bundle FILE             write the evidence as a .tar.gz bundle\n"
+	"  --bundle-key KEY.pem      sign the bundle with this Ed25519 private key\n"
 	"  -q, --quiet               log only errors to stderr\n"
 	"  -v, --verbose             log every request and response to stderr\n"
 	"Limits:\n"
@@ -67,8 +76,9 @@ static const char usage_text[] =
 	"  assay-gateway pins list|approve    pinned tool definitions (docs/policy.md)\n"
 	"  assay-gateway sandbox [OPTIONS] -- CMD  run any command in the sandbox\n"
 	"  assay-gateway doctor [--json]      what this machine can enforce\n"
-	"(To run a server command named 'policy', 'pins', 'sandbox' or 'doctor', put '--'\n"
-	"before it.)\n";
+	"  assay-gateway evidence lint|diff     check a bundle, compare two runs (docs/evidence.md)\n"
+	"(To run a server command named 'policy', 'pins', 'sandbox', 'doctor' or 'evidence',\n"
+	"put '--' before it.)\n";
 
 enum {
 	OPT_ALLOW_TOOL = 256,
@@ -88,6 +98,11 @@ enum {
 	OPT_FAIL_CLOSED,
 	OPT_ENFORCE,
 	OPT_NO_SANDBOX,
+	OPT_PROFILE,
+	OPT_PROFILE_REPORT,
+	OPT_PROFILE_FORMAT,
+	OPT_BUNDLE,
+	OPT_BUNDLE_KEY,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +127,11 @@ static const struct option long_options[] = {
 	{"fail-closed", no_argument, NULL, OPT_FAIL_CLOSED},
 	{"enforce", no_argument, NULL, OPT_ENFORCE},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"profile-report", required_argument, NULL, OPT_PROFILE_REPORT},
+	{"profile-format", required_argument, NULL, OPT_PROFILE_FORMAT},
+	{"bundle", required_argument, NULL, OPT_BUNDLE},
+	{"bundle-key", required_argument, NULL, OPT_BUNDLE_KEY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -178,6 +198,26 @@ void gw_options_close(struct gw_options *o)
 	pol_tool_rules_close(&o->tools);
 	free(o->sandbox.env_allow);
 	o->sandbox.env_allow = NULL;
+	free(o->profile_evidence);
+	free(o->profile_report);
+	o->profile_evidence = o->profile_report = NULL;
+}
+
+/* FILE.yaml -> FILE.evidence.yaml (the extension follows the format). */
+static char *evidence_name(const char *profile, bool json)
+{
+	size_t n = strlen(profile);
+	const char *ext = json ? ".json" : ".yaml";
+	static const char *const exts[] = {".yaml", ".yml", ".json"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t el = strlen(exts[i]);
+		if (n > el && strcmp(profile + n - el, exts[i]) == 0) {
+			n -= el;
+			break;
+		}
+	}
+	char *out;
+	return asprintf(&out, "%.*s.evidence%s", (int)n, profile, ext) < 0 ? NULL : out;
 }
 
 static int __attribute__((format(printf, 2, 3))) usage_error(FILE *err, const char *fmt, ...)
@@ -279,6 +319,32 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 				return usage_error(err, "--audit needs a file name");
 			o->audit_path = arg;
 			break;
+		case OPT_PROFILE:
+		case OPT_BUNDLE:
+		case OPT_BUNDLE_KEY:
+			if (!*arg)
+				return usage_error(err, "--%s needs a file name",
+						   c == OPT_PROFILE ? "profile"
+						   : c == OPT_BUNDLE ? "bundle" : "bundle-key");
+			*(c == OPT_PROFILE ? &o->profile_path
+			  : c == OPT_BUNDLE ? &o->bundle_path : &o->bundle_key) = arg;
+			break;
+		case OPT_PROFILE_REPORT:
+			if (!*arg)
+				return usage_error(err, "--profile-report needs a file name");
+			free(o->profile_report);
+			if (!(o->profile_report = strdup(arg)))
+				return usage_error(err, "out of memory");
+			break;
+		case OPT_PROFILE_FORMAT:
+			if (strcmp(arg, "yaml") == 0)
+				o->profile_json = false;
+			else if (strcmp(arg, "json") == 0)
+				o->profile_json = true;
+			else
+				return usage_error(err, "--profile-format takes 'yaml' or 'json', "
+						   "not '%s'", arg);
+			break;
 		case OPT_MAX_MESSAGE: {
 			size_t v;
 			if (gw_parse_size(arg, &v) != 0 || v < MIN_MAX_MESSAGE ||
@@ -337,9 +403,27 @@ int gw_cli_parse(int argc, char **argv, struct gw_options *o, FILE *out, FILE *e
 	if (o->sandbox.disabled && (o->sandbox.fail_closed || o->sandbox.require_landlock))
 		return usage_error(err, "--no-sandbox contradicts %s",
 				   o->sandbox.fail_closed ? "--fail-closed" : "--enforce");
+	if (o->sandbox.disabled && (o->profile_path || o->bundle_path))
+		return usage_error(err, "--%s observes the server through the sandbox's seccomp "
+				   "filter: it cannot be combined with --no-sandbox",
+				   o->profile_path ? "profile" : "bundle");
 	if (optind >= argc)
 		return usage_error(err, "missing the server command");
 	o->cmd = &argv[optind];
 	o->cmd_argc = argc - optind;
+	if (o->profile_path) {
+		o->profile_evidence = evidence_name(o->profile_path, o->profile_json);
+		if (!o->profile_report && asprintf(&o->profile_report, "%s.report.md",
+						   o->profile_path) < 0)
+			o->profile_report = NULL;
+		if (!o->profile_evidence || !o->profile_report)
+			return usage_error(err, "out of memory");
+	} else if (o->profile_report) {
+		return usage_error(err, "--profile-report needs --profile");
+	}
+	if (o->bundle_key && !o->bundle_path)
+		return usage_error(err, "--bundle-key needs --bundle");
+	o->sandbox.observe = o->profile_path || o->bundle_path || o->dry_run;
+	o->sandbox.learn = o->dry_run;
 	return GW_CLI_RUN;
 }

@@ -28,6 +28,13 @@ struct gw_options {
 	uint64_t drain_timeout_ms;
 	uint64_t grace_ms;
 	struct gw_sandbox_cli sandbox; /* --fail-closed, --enforce, --env-*, --no-sandbox */
+	/* Evidence (docs/evidence.md). */
+	const char *profile_path;   /* --profile FILE: the suggested policy */
+	char *profile_evidence;	    /* FILE without .yaml/.json + .evidence.yaml/.json */
+	char *profile_report;	    /* --profile-report, default FILE.report.md */
+	bool profile_json;	    /* --profile-format json */
+	const char *bundle_path;    /* --bundle FILE */
+	const char *bundle_key;	    /* --bundle-key PEM: sign the bundle */
 };
 
 enum gw_cli_result {

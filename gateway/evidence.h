@@ -33,7 +33,7 @@
  *   violations    [{kind, subject, access, reason}]  kind "file" |
  *                 "program" | "network"; subject the path or endpoint
  *   degradations  [{severity, area, text}]  severity "degraded" | "note"
- *   counters      {notifications, effects, unreadable, lost}
+ *   counters      {notifications, effects, unreadable, gone, lost}
  *
  * Paths are absolute and lexically normal; the private tmp is written
  * "${TMPDIR}" and /proc/<pid> "/proc/${PID}"; paths and argv words that
@@ -53,12 +53,86 @@
 /* The run id of evidence document |doc|: "sandbox_" followed by the first
  * 16 hex digits of the SHA-256 over the sorted, distinct lines
  *   "exec <path>"
- *   "file <access> <path>"      one line per access kind
+ *   "file <access> <path>"      one line per access kind (reads of /proc,
+ *                               /sys and /dev left out: they follow the
+ *                               runtime's timing, not the server's work)
  *   "net <op> <family> <address> <port>"
  *   "mcp <method> <decision> <name>"
  * each followed by '\n'.  No counts, times, pids or the missing flag: the
  * same behaviour gives the same id however often a file was opened.
  * Returns 0, or -1 when |doc| is not an evidence document. */
 int gw_evidence_run_id(const json_t *doc, char out[GW_RUN_ID_SIZE]);
+
+/* Is |path| one of the kernel's own files (/proc, /sys, /dev), whose reads
+ * follow the machine and the runtime's timing (a thread pool reading the
+ * CPU count or not) rather than the server's work?  The run id and
+ * `evidence diff` leave those reads out. */
+bool gw_evidence_kernel_read(const char *path);
+
+/* ---- collecting (one per session) -------------------------------------- */
+
+struct gw_sandbox;
+struct pol_sandbox;
+struct sbx_effect;
+
+struct gw_ev_entry {
+	char *key;
+	unsigned bits;	 /* files: SBX_ACC_*; calls: unused */
+	bool seen_present; /* files: at least one access found the path */
+	unsigned long long count;
+};
+
+/* Distinct entries per kind (programs, files, endpoints, calls...); what
+ * comes after is counted as lost. */
+#define GW_EV_MAX_ENTRIES 16384
+
+struct gw_ev_map {
+	struct gw_ev_entry *slots;
+	size_t cap, n;
+};
+
+struct gw_evidence {
+	bool active;
+	bool learn; /* --dry-run: effects are checked against the target policy */
+	struct gw_ev_map programs, files, net, calls, tools, violations;
+	unsigned long long notifications, effects, unreadable, gone, lost;
+	unsigned long long n_violations;
+	/* Masking and checking. */
+	char *tmp;  /* the private tmp, or NULL */
+	char *home; /* $HOME, or NULL */
+	const struct gw_sandbox *sb;	/* the target rules (learn mode) */
+	const struct pol_sandbox *pol;	/* the target network rules */
+	char **canon_rules;		/* sb's rule paths, canonical */
+	char **canon_deny;
+};
+
+void gw_evidence_init(struct gw_evidence *ev, bool learn);
+
+/* Once the sandbox is prepared: where the private tmp is, and (learn
+ * mode) the rules each effect is checked against. */
+void gw_evidence_target(struct gw_evidence *ev, const struct gw_sandbox *sb,
+			const struct pol_sandbox *pol, const char *home);
+
+/* An observed effect (the supervisor's callback). */
+void gw_evidence_effect(void *ev, const struct sbx_effect *e);
+
+/* An MCP decision: |decision| "allow", "deny" or "would_deny"; |rule| may
+ * be NULL. */
+void gw_evidence_call(struct gw_evidence *ev, const char *method, const char *name,
+		      size_t name_len, const char *decision, const char *rule);
+
+/* A tool the server listed (after filtering). */
+void gw_evidence_tool_listed(struct gw_evidence *ev, const char *name, size_t len);
+
+/* The evidence document (see the top of this file).  |info| holds the
+ * members known to the session (command, executable, started, duration_s,
+ * exit_code, server_status, mode); |degradations| the sandbox report as
+ * [{severity, area, text}] (taken).  Returns a new reference or NULL. */
+json_t *gw_evidence_doc(const struct gw_evidence *ev, json_t *info, json_t *degradations);
+
+void gw_evidence_close(struct gw_evidence *ev);
+
+/* Is the path (or argv word) |s| one that must not be recorded as is? */
+bool gw_evidence_secret(const char *s);
 
 #endif

@@ -43,6 +43,15 @@ static int cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+bool gw_evidence_kernel_read(const char *path)
+{
+	static const char *const dirs[] = {"/proc/", "/sys/", "/dev/"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
+			return true;
+	return false;
+}
+
 static const char *str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -58,10 +67,15 @@ int gw_evidence_run_id(const json_t *doc, char out[GW_RUN_ID_SIZE])
 	json_t *e, *a;
 	json_array_foreach(json_object_get(doc, "programs"), i, e)
 		add(&l, "exec %s", str(e, "path"));
-	json_array_foreach(json_object_get(doc, "files"), i, e)
-		json_array_foreach(json_object_get(e, "access"), j, a)
-			add(&l, "file %s %s", json_string_value(a) ? json_string_value(a) : "",
-			    str(e, "path"));
+	json_array_foreach(json_object_get(doc, "files"), i, e) {
+		const char *path = str(e, "path");
+		json_array_foreach(json_object_get(e, "access"), j, a) {
+			const char *acc = json_string_value(a) ? json_string_value(a) : "";
+			if (strcmp(acc, "read") == 0 && gw_evidence_kernel_read(path))
+				continue;
+			add(&l, "file %s %s", acc, path);
+		}
+	}
 	json_array_foreach(json_object_get(doc, "network"), i, e)
 		add(&l, "net %s %s %s %lld", str(e, "op"), str(e, "family"), str(e, "address"),
 		    (long long)json_integer_value(json_object_get(e, "port")));
@@ -69,7 +83,8 @@ int gw_evidence_run_id(const json_t *doc, char out[GW_RUN_ID_SIZE])
 		add(&l, "mcp %s %s %s", str(e, "method"), str(e, "decision"), str(e, "name"));
 	int rc = l.failed ? -1 : 0;
 	if (rc == 0) {
-		qsort(l.v, l.n, sizeof(*l.v), cmp);
+		if (l.n)
+			qsort(l.v, l.n, sizeof(*l.v), cmp);
 		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 		unsigned char md[32];
 		unsigned mdlen = 0;

@@ -62,3 +62,35 @@ const char *gw_home_dir(const char *home)
 	struct passwd *pw = getpwuid(getuid());
 	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 }
+
+int gw_write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	int rc = fd < 0 ? -errno : 0;
+	if (rc == 0 && fchmod(fd, (mode_t)mode) != 0)
+		rc = -errno;
+	const char *p = data;
+	size_t off = 0;
+	while (rc == 0 && off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0 && fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

@@ -13,6 +13,12 @@
 char *gw_read_file(const char *path, int flags, size_t max, size_t *len, int *err_out, char *err,
 		   size_t err_size);
 
+/* Replace |path| with |len| bytes of |data|: written to a new file next to
+ * it (mode |mode|, fsync'd), then renamed over it, so that a reader never
+ * sees half a file and a symbolic link planted at |path| is replaced, not
+ * written through.  Returns 0 or -errno (the new file removed). */
+int gw_write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
 /* The home directory: |home| (the HOME variable) when it is absolute,
  * else the password database's entry for the real uid, else NULL. */
 const char *gw_home_dir(const char *home);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "evidence_cmd.h"
 #include "log.h"
 #include "pins.h"
 #include "policy_cmd.h"
@@ -30,9 +31,10 @@ static void ensure_stdio(void)
 int main(int argc, char **argv)
 {
 	ensure_stdio();
-	/* Only SHA-256 and HMAC from the default provider are used: reading
-	 * openssl.cnf (and what it may load) would cost start-up time and let
-	 * the environment (OPENSSL_CONF) load code into the gateway. */
+	/* Only SHA-256, HMAC and Ed25519 (bundles) from the default provider
+	 * are used: reading openssl.cnf (and what it may load) would cost
+	 * start-up time and let the environment (OPENSSL_CONF) load code into
+	 * the gateway. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	/* Subcommands; a server command with one of these names needs "--". */
 	if (argc > 1 && strcmp(argv[1], "policy") == 0)
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		return gw_pins_command(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "sandbox") == 0)
 		return gw_sandbox_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "evidence") == 0)
+		return gw_evidence_command(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "doctor") == 0) {
 		gw_log_init(GW_QUIET);
 		return gw_doctor_command(argc - 1, argv + 1);

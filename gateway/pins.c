@@ -98,30 +98,9 @@ static int write_store(const char *path, const json_t *store, char *err, size_t 
 		snprintf(err, err_size, "cannot serialise the pin store");
 		return -ENOMEM;
 	}
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	int rc = fd < 0 ? -errno : 0;
-	size_t off = 0;
-	while (rc == 0 && off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (fd >= 0 && close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		unlink(tmp);
+	int rc = gw_write_file_atomic(path, text, len, 0600);
+	if (rc != 0)
 		snprintf(err, err_size, "cannot write the pin store %s: %s", path, strerror(-rc));
-	}
 	free(text);
 	return rc;
 }

@@ -231,6 +231,7 @@ static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
 	decision_text(text, sizeof(text), sj, dec);
 	answered_add(s, env->id_key, env->id_key_len);
 	s->n.denied++;
+	gw_evidence_call(&s->ev, env->method, sj->name, sj->name_len, "deny", dec->rule_id);
 	if (gw_audit_enabled()) {
 		/* The record is written before the answer leaves. */
 		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
@@ -259,7 +260,7 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 	const struct gw_options *o = s->opt;
 	const struct pol_policy *pol = &s->policy;
 	bool enforce = pol->mode == POL_MODE_ENFORCE;
-	bool recording = gw_audit_enabled() || gw_log_verbosity() >= GW_VERBOSE;
+	bool recording = gw_audit_enabled() || gw_log_verbosity() >= GW_VERBOSE || s->ev.active;
 	const struct pol_tool_rules *rules = NULL;
 	struct subject sj = {NULL, NULL, NULL, NULL, 0};
 	struct pol_decision dec = {.action = POL_ALLOW, .rule_id = NULL};
@@ -417,6 +418,8 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		p->flags |= GW_PENDING_PIN_TOOLS;
 	if (s->pins.enabled && mcp_envelope_method_is(env, "initialize"))
 		p->flags |= GW_PENDING_PIN_INIT;
+	if (s->ev.active && mcp_envelope_method_is(env, "tools/list"))
+		p->flags |= GW_PENDING_EVIDENCE;
 	if (enforce) {
 		if (pol_tool_rules_active(&pol->tools) && mcp_envelope_method_is(env, "tools/list"))
 			p->flags |= GW_PENDING_FILTER_TOOLS;
@@ -436,6 +439,9 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 			 quote(env->id_raw, env->id_raw_len, q, sizeof(q)), sj.name ? " " : "",
 			 sj.name ? quote(sj.name, sj.name_len, qn, sizeof(qn)) : "");
 	}
+	if (sj.name)
+		gw_evidence_call(&s->ev, env->method, sj.name, sj.name_len,
+				 dec.action == POL_DENY ? "would_deny" : "allow", dec.rule_id);
 	if (gw_audit_enabled()) {
 		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
 				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
@@ -598,6 +604,16 @@ static int forward_filtered(struct gw_session *s, const char *line, size_t len,
 	}
 	if (p->flags & GW_PENDING_FILTER_ANY)
 		removed = mcp_filter_named(res, array, key, keep_name, (void *)rules);
+	if (p->flags & GW_PENDING_EVIDENCE) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(res, "tools"), i, t) {
+			json_t *name = json_object_get(t, "name");
+			if (json_is_string(name))
+				gw_evidence_tool_listed(&s->ev, json_string_value(name),
+							json_string_length(name));
+		}
+	}
 	if (internal) {
 		/* never forwarded */
 	} else if (removed <= 0 && changed == 0) {
@@ -740,7 +756,8 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 	if (too_large) {
 		forward_too_large(s, len, p);
 		removed = -1;
-	} else if ((p->flags & (GW_PENDING_FILTER_ANY | GW_PENDING_PIN_TOOLS | GW_PENDING_PIN_INIT)) &&
+	} else if ((p->flags & (GW_PENDING_FILTER_ANY | GW_PENDING_PIN_TOOLS | GW_PENDING_PIN_INIT |
+				GW_PENDING_EVIDENCE)) &&
 		   env->result_type == MCP_JSON_OBJECT) {
 		removed = forward_filtered(s, line, len, env, p);
 	} else if (p->flags & GW_PENDING_INTERNAL) {
@@ -843,6 +860,7 @@ static void server_request(struct gw_session *s, const char *line, size_t len,
 			gw_info("dry run: would deny the server's %s request (rule %s)", env->method,
 				rule);
 		}
+		gw_evidence_call(&s->ev, env->method, "", 0, enforce ? "deny" : "would_deny", rule);
 		if (gw_audit_enabled())
 			gw_audit("request",
 				 json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:I}", "dir",
@@ -866,6 +884,7 @@ static void server_request(struct gw_session *s, const char *line, size_t len,
 		return;
 	}
 	forward(s, FROM_SERVER, line, len);
+	gw_evidence_call(&s->ev, env->method, "", 0, "allow", NULL);
 	if (gw_log_verbosity() >= GW_VERBOSE)
 		gw_debug("<- server request %s", env->method);
 	if (gw_audit_enabled())

@@ -80,6 +80,40 @@ static const char *const home_deny[] = {
 	".config/chromium",
 };
 
+bool gw_sandbox_credential(const char *path, const char *home)
+{
+	char p[PATH_MAX];
+	for (size_t i = 0; i < sizeof(system_deny) / sizeof(system_deny[0]); i++)
+		if (sbx_path_within(path, system_deny[i]))
+			return true;
+	for (size_t i = 0; home && i < sizeof(home_deny) / sizeof(home_deny[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", home, home_deny[i]);
+		if (sbx_path_within(path, p))
+			return true;
+	}
+	return false;
+}
+
+bool gw_sandbox_builtin_grants(const char *path, unsigned rights, const char *home)
+{
+	if (gw_sandbox_credential(path, home))
+		return false;
+	unsigned have = 0;
+	char p[PATH_MAX];
+	for (size_t i = 0; i < sizeof(system_rules) / sizeof(system_rules[0]); i++)
+		if (sbx_path_within(path, system_rules[i].path))
+			have |= system_rules[i].rights;
+	for (size_t i = 0; i < sizeof(etc_read) / sizeof(etc_read[0]); i++)
+		if (sbx_path_within(path, etc_read[i]))
+			have |= SBX_FS_READ;
+	for (size_t i = 0; home && i < sizeof(home_runtimes) / sizeof(home_runtimes[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", home, home_runtimes[i]);
+		if (sbx_path_within(path, p))
+			have |= SBX_FS_READ | SBX_FS_EXEC;
+	}
+	return (have & rights) == rights;
+}
+
 static const char *env_get(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
@@ -303,10 +337,12 @@ static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_
 	return 0;
 }
 
-/* No write grant may cover the gateway's own files: the policy, the pin
- * store, the audit log, and the state directory (audit key, pins). */
-static int check_own(struct gw_sandbox *sb, const struct gw_sandbox_own *own,
-		     char *const *envp, const char *home, char *err, size_t err_size)
+/* The gateway's own files: the policy, the pin store, the audit log, the
+ * profile outputs, and the state directory (audit key, pins).  Fills
+ * |paths| (canonical, malloc'd) and |what|; returns how many. */
+#define OWN_MAX 8
+static size_t own_files(const struct gw_sandbox_own *own, char *const *envp, const char *home,
+			char *paths[OWN_MAX], const char *what[OWN_MAX])
 {
 	char state[PATH_MAX] = "";
 	const char *xdg = env_get(envp, "XDG_STATE_HOME");
@@ -316,37 +352,53 @@ static int check_own(struct gw_sandbox *sb, const struct gw_sandbox_own *own,
 		snprintf(state, sizeof(state), "%s/.local/state/assay-gateway", home);
 	const struct {
 		const char *what, *path;
-	} files[] = {
+	} files[OWN_MAX] = {
 		{"policy file", own ? own->policy : NULL},
 		{"pin store", own ? own->pins : NULL},
 		{"audit log", own ? own->audit : NULL},
 		{"state directory", state[0] ? state : NULL},
+		{"profile output", own ? own->outputs[0] : NULL},
+		{"profile output", own ? own->outputs[1] : NULL},
+		{"profile output", own ? own->outputs[2] : NULL},
+		{"evidence bundle", own ? own->outputs[3] : NULL},
 	};
-	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+	size_t n = 0;
+	for (size_t f = 0; f < OWN_MAX; f++) {
 		if (!files[f].path)
 			continue;
-		char *fr = sbx_canonical_path(files[f].path);
-		if (!fr)
-			continue;
+		if ((paths[n] = sbx_canonical_path(files[f].path)))
+			what[n++] = files[f].what;
+	}
+	return n;
+}
+
+/* No write grant may cover the gateway's own files. */
+static int check_own(struct gw_sandbox *sb, char *const *own, const char *const *what, size_t nown,
+		     char *err, size_t err_size)
+{
+	for (size_t f = 0; f < nown; f++) {
 		for (size_t i = 0; i < sb->nrules; i++) {
 			if (!(sb->rules[i].rights & SBX_FS_WRITE))
 				continue;
 			char *rr = sbx_canonical_path(sb->rules[i].path);
-			bool covers = rr && sbx_path_within(fr, rr);
+			bool covers = rr && sbx_path_within(own[f], rr);
 			free(rr);
 			if (covers) {
 				snprintf(err, err_size,
 					 "the sandbox would let the server write %s, which holds "
 					 "the gateway's own %s (%s): narrow the write grant",
-					 sb->rules[i].path, files[f].what, fr);
-				free(fr);
+					 sb->rules[i].path, what[f], own[f]);
 				return -1;
 			}
 		}
-		free(fr);
 	}
 	return 0;
 }
+
+static int build_ruleset(struct gw_sandbox *sb, const struct pol_sandbox *pol, char *err,
+			 size_t err_size);
+static int build_learning(struct gw_sandbox *sb, const struct pol_sandbox *pol, char *const *own,
+			  size_t nown, char *err, size_t err_size);
 
 static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 			    const struct gw_sandbox_cli *cli, const struct gw_sandbox_own *own,
@@ -362,13 +414,30 @@ static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol
 						  : strerror(-sb->abi));
 		return 2;
 	}
-	if (build_fs(sb, pol, cwd, home, err, err_size) != 0 ||
-	    check_own(sb, own, envp, home, err, err_size) != 0)
-		return 2;
+	char *ownp[OWN_MAX];
+	const char *ownw[OWN_MAX];
+	size_t nown = own_files(own, envp, home, ownp, ownw);
+	int rc = build_fs(sb, pol, cwd, home, err, err_size) != 0 ||
+			 check_own(sb, ownp, ownw, nown, err, err_size) != 0
+		 ? 2
+		 : 0;
 	/* The command the user named is trusted to run: execute on that one
 	 * file, wherever it is (a build directory, a project's bin/). */
-	if (exe && add_rule(sb, exe, SBX_FS_READ | SBX_FS_EXEC, false, err, err_size) != 0)
-		return 2;
+	if (rc == 0 && exe && add_rule(sb, exe, SBX_FS_READ | SBX_FS_EXEC, false, err, err_size) != 0)
+		rc = 2;
+	if (rc == 0 && sb->learn)
+		rc = build_learning(sb, pol, ownp, nown, err, err_size);
+	else if (rc == 0)
+		rc = build_ruleset(sb, pol, err, err_size);
+	for (size_t i = 0; i < nown; i++)
+		free(ownp[i]);
+	return rc;
+}
+
+/* The ruleset the policy asks for. */
+static int build_ruleset(struct gw_sandbox *sb, const struct pol_sandbox *pol, char *err,
+			 size_t err_size)
+{
 	struct sbx_landlock_request lr = {
 		.fs = sb->rules,
 		.nfs = sb->nrules,
@@ -385,6 +454,37 @@ static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol
 	if (sbx_landlock_build(&lr, sb->abi, &sb->ruleset_fd, &sb->report, err, err_size) != 0)
 		return 2;
 	report_network(sb, pol);
+	return 0;
+}
+
+/* Dry run: the policy's rules stay in |sb| to check effects against; the
+ * ruleset applied grants everything but the credentials (the deny lists)
+ * and the gateway's own files, so that the server's work is not cut short
+ * by the first refusal. */
+static int build_learning(struct gw_sandbox *sb, const struct pol_sandbox *pol, char *const *own,
+			  size_t nown, char *err, size_t err_size)
+{
+	const char *deny[GW_SANDBOX_MAX_DENY + OWN_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < sb->ndeny; i++)
+		deny[n++] = sb->deny[i];
+	for (size_t i = 0; i < nown; i++)
+		deny[n++] = own[i];
+	static const struct sbx_fs_rule all = {"/", SBX_FS_READ | SBX_FS_WRITE | SBX_FS_EXEC | SBX_FS_DEV,
+					       false};
+	struct sbx_landlock_request lr = {
+		.fs = &all,
+		.nfs = 1,
+		.deny = deny,
+		.ndeny = n,
+		.scope_abstract_unix = pol->scope_abstract_unix,
+		.scope_signal = pol->scope_signals,
+	};
+	if (sbx_landlock_build(&lr, sb->abi, &sb->ruleset_fd, &sb->report, err, err_size) != 0)
+		return 2;
+	sbx_report_add(&sb->report, SBX_NOTE, "sandbox",
+		       "dry run: the policy's filesystem and network rules are checked, not "
+		       "enforced; credentials and the gateway's own files stay denied");
 	return 0;
 }
 
@@ -412,6 +512,7 @@ void gw_sandbox_init(struct gw_sandbox *sb)
 	sb->tmp.fd = -1;
 	sb->ruleset_fd = -1;
 	sb->status_fd = -1;
+	sb->listener_fd = -1;
 }
 
 int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
@@ -450,7 +551,9 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 			return 2;
 		}
 	}
-	sb->net_restricted = sb->enabled && !pol->net_open;
+	sb->observe = sb->enabled && cli->observe;
+	sb->learn = sb->enabled && cli->learn;
+	sb->net_restricted = sb->enabled && !pol->net_open && !sb->learn;
 	bool dns_tcp = false;
 	for (size_t i = 0; i < pol->n_connect_tcp; i++)
 		dns_tcp |= pol->connect_tcp[i] == 53;
@@ -485,6 +588,7 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		.allow_udp = pol->udp,
 		.allow_unix = pol->n_unix_sockets > 0,
 		.allow_listen = pol->n_bind_tcp > 0,
+		.observe = sb->observe,
 	}};
 	pthread_t thread;
 	bool threaded = start_seccomp(&job, &thread) == 0;
@@ -505,7 +609,7 @@ bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb)
 	if (!sb->enabled)
 		return false;
 	char err[256];
-	if (sbx_seccomp_restrict_self(err, sizeof(err)) != 0) {
+	if (sbx_seccomp_restrict_self(sb->observe, err, sizeof(err)) != 0) {
 		gw_warn("sandbox: %s", err);
 		return false;
 	}

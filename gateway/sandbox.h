@@ -30,6 +30,11 @@ struct gw_sandbox_cli {
 	const char **env_allow; /* --env-allow GLOB (repeatable) */
 	size_t n_env_allow;
 	bool disabled; /* --no-sandbox */
+	bool observe;  /* profile mode: observe the calls in sbx_seccomp_observed */
+	/* --dry-run: the policy's filesystem and network rules are computed
+	 * (and effects checked against them) but not enforced; credentials and
+	 * the gateway's own files stay denied, everything else stays on. */
+	bool learn;
 };
 
 /* The gateway's own files, which no write grant may cover. */
@@ -37,6 +42,7 @@ struct gw_sandbox_own {
 	const char *policy; /* --policy FILE; NULL: built-in */
 	const char *pins;   /* the pin store; NULL: none */
 	const char *audit;  /* --audit FILE; NULL: none */
+	const char *outputs[4]; /* --profile, its evidence and report, --bundle; NULL: none */
 };
 
 #define GW_SANDBOX_MAX_RULES 160
@@ -63,6 +69,8 @@ struct gw_sandbox {
 	bool gateway_restricted; /* the gateway's own filter is loaded */
 	int status_fd;		 /* the PID namespace's init reports the command's status here */
 	bool pid_namespace;	 /* the command runs under our init in its own PID namespace */
+	bool observe, learn;	 /* see struct gw_sandbox_cli */
+	int listener_fd;	 /* the seccomp notification listener (observe), or -1 */
 };
 
 /* An empty sandbox (nothing open): gw_sandbox_close is safe on it. */
@@ -110,6 +118,15 @@ json_t *gw_sandbox_json(const struct gw_sandbox *sb);
  * "probable" wherever it is reported. */
 bool gw_sandbox_explains(const struct gw_sandbox *sb, const char *text, char *path,
 			 size_t path_size, const char **what);
+
+/* Does the built-in system list (sandbox.filesystem.system: true) grant
+ * |rights| (SBX_FS_*) on absolute |path|, for a user whose home is |home|
+ * (may be NULL)?  Lexical: |path| as written. */
+bool gw_sandbox_builtin_grants(const char *path, unsigned rights, const char *home);
+
+/* Is |path| (absolute) one of the credential paths that stay denied even
+ * inside a granted directory (~/.ssh, /etc/shadow...)? */
+bool gw_sandbox_credential(const char *path, const char *home);
 
 /* Close the ruleset, free the program, remove the private tmp.  Safe to
  * call on a zeroed or partly prepared sandbox, and more than once. */

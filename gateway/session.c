@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bundle.h"
+#include "profile.h"
 #include "policy_cmd.h"
 #include "log.h"
 #include "mcp/message.h"
@@ -362,6 +365,130 @@ static void close_everything(struct gw_session *s)
 	close_handle((uv_handle_t *)&s->finish_timer);
 	close_handle((uv_handle_t *)&s->eof_timer);
 	close_handle((uv_handle_t *)&s->verify_timer);
+	if (s->notify_polling)
+		close_handle((uv_handle_t *)&s->notify_poll);
+}
+
+/* ---- observation (profile mode) ---------------------------------------------- */
+
+static void stop_observing(struct gw_session *s, const char *why)
+{
+	if (!s->notify_polling)
+		return;
+	uv_poll_stop(&s->notify_poll);
+	if (why)
+		gw_warn("observation stopped: %s; the evidence is incomplete", why);
+}
+
+/* Answer what is pending now, a bounded number per turn of the loop so
+ * that the relay keeps its share; level-triggered, so the rest comes next
+ * turn. */
+static void on_notify(uv_poll_t *h, int status, int events)
+{
+	struct gw_session *s = h->data;
+	(void)events;
+	if (status < 0) {
+		stop_observing(s, uv_strerror(status));
+		return;
+	}
+	for (int i = 0; i < 64; i++) {
+		struct pollfd p = {s->sandbox.listener_fd, POLLIN, 0};
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		if (!(p.revents & POLLIN)) {
+			stop_observing(s, NULL); /* every observed process is gone */
+			return;
+		}
+		int rc = sbx_notify_handle(&s->notifier);
+		if (rc < 0) {
+			stop_observing(s, strerror(-rc));
+			return;
+		}
+	}
+}
+
+/* While the spawn waits for the exec, which is itself observed. */
+static void serve_spawn(void *ctx, int fd)
+{
+	struct gw_session *s = ctx;
+	s->notifier.fd = fd;
+	(void)sbx_notify_handle(&s->notifier);
+}
+
+static json_t *evidence_info(struct gw_session *s)
+{
+	const struct gw_options *o = s->opt;
+	json_t *cmd = json_array();
+	for (int i = 0; i < o->cmd_argc; i++)
+		json_array_append_new(cmd, json_string(gw_evidence_secret(o->cmd[i]) ? "<redacted>"
+										 : o->cmd[i]));
+	double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
+	json_t *info = json_pack("{s:s,s:o,s:s,s:s,s:f,s:i}", "mode",
+				 s->ev.learn ? "dry-run" : "profile", "command", cmd, "executable",
+				 s->exe, "started", s->started,
+				 "duration_s", (double)(int64_t)(secs * 1000.0) / 1000.0, "exit_code",
+				 s->exit_code);
+	if (WIFEXITED(s->child_status))
+		json_object_set_new(info, "server_status",
+				    json_integer(WEXITSTATUS(s->child_status)));
+	return info;
+}
+
+static json_t *evidence_degradations(const struct gw_sandbox *sb)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sb->report.n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "severity",
+						   sb->report.items[i].severity == SBX_DEGRADED
+							   ? "degraded"
+							   : "note",
+						   "area", sb->report.items[i].area, "text",
+						   sb->report.items[i].text));
+	return a;
+}
+
+/* Write the profile and the bundle.  Returns 0, or -1 (logged). */
+static int write_evidence(struct gw_session *s)
+{
+	const struct gw_options *o = s->opt;
+	s->ev.notifications = s->notifier.n.notifications;
+	s->ev.unreadable = s->notifier.n.unreadable;
+	s->ev.gone = s->notifier.n.gone;
+	json_t *doc = gw_evidence_doc(&s->ev, evidence_info(s), evidence_degradations(&s->sandbox));
+	if (!doc) {
+		gw_error("cannot build the evidence: out of memory");
+		return -1;
+	}
+	int rc = 0;
+	char err[1024];
+	if (o->profile_path) {
+		struct gw_profile_out po = {
+			.policy = o->profile_path,
+			.evidence = o->profile_evidence,
+			.report = o->profile_report,
+			.json = o->profile_json,
+			.home = s->ev.home,
+			.cwd = s->cwd[0] ? s->cwd : NULL,
+		};
+		if (gw_profile_write(&po, doc, err, sizeof(err)) != 0) {
+			gw_error("%s", err);
+			rc = -1;
+		} else {
+			gw_info("profile: %s (evidence %s, report %s), run id %s", o->profile_path,
+				o->profile_evidence, o->profile_report,
+				json_string_value(json_object_get(doc, "run_id")));
+		}
+	}
+	if (o->bundle_path) {
+		if (gw_bundle_write(o->bundle_path, doc, o->bundle_key, err, sizeof(err)) != 0) {
+			gw_error("%s", err);
+			rc = -1;
+		} else {
+			gw_info("evidence bundle: %s", o->bundle_path);
+		}
+	}
+	json_decref(doc);
+	return rc;
 }
 
 static void on_flush_timeout(uv_timer_t *t)
@@ -420,14 +547,20 @@ static void finish(struct gw_session *s)
 	s->exit_code = sbx_status_exit_code(st);
 	const char *decided_by = s->gateway_signalled ? "gateway" : "server";
 	char reason[512];
-	if (s->exit_code == 0 && s->n.would_deny > 0) {
+	/* What is still queued was done before the end: record it. */
+	if (s->notify_polling)
+		on_notify(&s->notify_poll, 0, UV_READABLE);
+	stop_observing(s, NULL);
+	unsigned long long violations = s->ev.active ? s->ev.n_violations : 0;
+	if (s->exit_code == 0 && (s->n.would_deny > 0 || violations > 0)) {
 		/* A dry run that would have denied something fails, so that CI
 		 * notices; a server that failed keeps its own status. */
 		s->exit_code = 4;
 		decided_by = "gateway";
 		snprintf(reason, sizeof(reason),
-			 "dry run: %llu call(s) would have been denied; the server %s",
-			 (unsigned long long)s->n.would_deny, how);
+			 "dry run: %llu call(s) would have been denied and %llu effect(s) refused "
+			 "by the sandbox; the server %s",
+			 (unsigned long long)s->n.would_deny, violations, how);
 	} else if (s->gateway_signalled)
 		snprintf(reason, sizeof(reason), "%s; the gateway stopped the server, which %s",
 			 s->stop_reason[0] ? s->stop_reason : "stopping", how);
@@ -471,6 +604,8 @@ static void finish(struct gw_session *s)
 		gw_audit("exit", f);
 	}
 
+	if (s->ev.active && write_evidence(s) != 0 && s->exit_code == 0)
+		s->exit_code = 2;
 	gw_pins_flush(&s->pins);
 	kill_leftovers(s);
 	uv_timer_start(&s->finish_timer, on_flush_timeout, FINISH_FLUSH_MS, 0);
@@ -550,6 +685,7 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		.policy = o->policy_path ? o->policy_path : getenv("ASSAY_POLICY"),
 		.pins = s->pins.enabled ? s->pins.path : NULL,
 		.audit = o->audit_path,
+		.outputs = {o->profile_path, o->profile_evidence, o->profile_report, o->bundle_path},
 	};
 	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &o->sandbox, &own, path,
 			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
@@ -576,6 +712,24 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		.stdio = {in[0], out[1], err[1]},
 	};
 	gw_sandbox_spawn_opts(&s->sandbox, &so);
+	if (s->sandbox.observe) {
+		gw_evidence_init(&s->ev, s->sandbox.learn);
+		gw_evidence_target(&s->ev, &s->sandbox, &s->policy.sandbox, getenv("HOME"));
+		rc = sbx_notify_init(&s->notifier, -1, gw_evidence_effect, &s->ev);
+		if (rc != 0) {
+			snprintf(reason, sizeof(reason), "cannot observe the server: %s",
+				 strerror(-rc));
+			gw_error("%s", reason);
+			close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+			close(err[0]), close(err[1]);
+			return fail_start(s, 2, reason);
+		}
+		so.observe = true;
+		so.serve = serve_spawn;
+		so.serve_ctx = s;
+		so.listener_fd = &s->sandbox.listener_fd;
+	}
+	snprintf(s->exe, sizeof(s->exe), "%s", path);
 	struct sbx_spawn_error serr;
 	rc = sbx_spawn(&so, &s->child, &serr);
 	gw_sandbox_spawned(&s->sandbox, &serr);
@@ -649,6 +803,7 @@ int gw_session_run(const struct gw_options *opt)
 	}
 	s->opt = opt;
 	s->start_ns = uv_hrtime();
+	gw_rfc3339_now(s->started, sizeof(s->started));
 	gw_sandbox_init(&s->sandbox);
 	int code = 0;
 
@@ -745,6 +900,13 @@ int gw_session_run(const struct gw_options *opt)
 	if (s->err_out_open)
 		gw_log_attach(&s->err_out);
 
+	if (s->sandbox.listener_fd >= 0) {
+		s->notifier.fd = s->sandbox.listener_fd;
+		uv_poll_init(&s->loop, &s->notify_poll, s->sandbox.listener_fd);
+		s->notify_poll.data = s;
+		s->notify_polling = true;
+		uv_poll_start(&s->notify_poll, UV_READABLE, on_notify);
+	}
 	/* The server runs: from here on the gateway needs no exec, no new
 	 * process and no socket. */
 	gw_sandbox_restrict_gateway(&s->sandbox);
@@ -783,6 +945,11 @@ out:
 	/* After the session, off every path a client waits on: the private
 	 * directories of runs that died. */
 	gw_sandbox_sweep(&s->sandbox);
+	sbx_notify_close(&s->notifier);
+	gw_evidence_close(&s->ev);
+	if (s->sandbox.listener_fd >= 0)
+		close(s->sandbox.listener_fd);
+	s->sandbox.listener_fd = -1;
 	gw_sandbox_close(&s->sandbox);
 	pol_resolve_cache_close(&s->resolve_cache);
 	free(s);

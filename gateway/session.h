@@ -18,7 +18,9 @@
 #include "mcp/framer.h"
 #include "mcp/idmap.h"
 #include "mcp/scan.h"
+#include "evidence.h"
 #include "pins.h"
+#include "sandbox/notify.h"
 #include "sandbox.h"
 #include "policies/paths.h"
 #include "policies/policy.h"
@@ -33,6 +35,7 @@ enum {
 	GW_PENDING_PIN_TOOLS = 1u << 3,	       /* tools/list: check the pins */
 	GW_PENDING_PIN_INIT = 1u << 4,	       /* initialize: check the instructions */
 	GW_PENDING_INTERNAL = 1u << 5,	       /* sent by the gateway: never forwarded */
+	GW_PENDING_EVIDENCE = 1u << 6,	       /* tools/list: record the tools (profile) */
 };
 
 /* How many ids of requests the gateway answered itself are remembered, so
@@ -78,6 +81,13 @@ struct gw_session {
 	struct gw_pins pins;
 	struct gw_sandbox sandbox;
 	char cwd[4096];
+	/* Profile mode: the observed calls and the decisions (evidence.h). */
+	struct gw_evidence ev;
+	struct sbx_notifier notifier;
+	uv_poll_t notify_poll;
+	bool notify_polling;
+	char exe[4096];	   /* the resolved command */
+	char started[40];  /* RFC 3339 */
 
 	struct gw_source client_in, server_out, server_err;
 	struct gw_sink client_out, server_in, err_out;

@@ -36,6 +36,12 @@ const char *const sbx_seccomp_denied[] = {
 	"chroot", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "nfsservctl",
 	"_sysctl", "fanotify_init", "kcmp", NULL};
 
+const char *const sbx_seccomp_observed[] = {
+	"execve", "execveat", "open", "openat", "openat2", "creat", "truncate", "mkdir",
+	"mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2", "link",
+	"linkat", "symlink", "symlinkat", "connect", "bind", "sendto", "sendmsg", "sendmmsg",
+	NULL};
+
 /* Masked compares see only the low 32 bits of an int argument, as the
  * kernel does (CVE-2019-10063: TIOCSTI with high bits set). */
 #define A32(n, v) SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (v))
@@ -67,8 +73,9 @@ static void rule(struct fb *f, uint32_t action, const char *name, unsigned n,
 
 /* A filter that allows by default, kills a foreign architecture, has
  * attribute |attr| set to |value|, and denies sbx_seccomp_denied (clone3
- * with ENOSYS, so libc falls back to clone).  Returns 0 or -1. */
-static int filter_new(struct fb *f, enum scmp_filter_attr attr, uint32_t value)
+ * with ENOSYS, so libc falls back to clone) but |keep| (NULL: none).
+ * Returns 0 or -1. */
+static int filter_new(struct fb *f, enum scmp_filter_attr attr, uint32_t value, const char *keep)
 {
 	f->ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!f->ctx) {
@@ -83,7 +90,8 @@ static int filter_new(struct fb *f, enum scmp_filter_attr attr, uint32_t value)
 		return -1;
 	}
 	for (const char *const *n = sbx_seccomp_denied; *n; n++)
-		rule(f, DENY, *n, 0, NULL);
+		if (!keep || strcmp(*n, keep) != 0)
+			rule(f, DENY, *n, 0, NULL);
 	rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	return 0;
 }
@@ -173,7 +181,7 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 	memset(out, 0, sizeof(*out));
 	struct fb f = {.err = err, .err_size = err_size};
 	/* no_new_privs is set by the child itself, before Landlock. */
-	if (filter_new(&f, SCMP_FLTATR_CTL_NNP, 0) != 0)
+	if (filter_new(&f, SCMP_FLTATR_CTL_NNP, 0, NULL) != 0)
 		return -1;
 
 	/* Namespaces: unshare, and clone with any namespace flag. */
@@ -204,6 +212,18 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 
 	if (rq->net_restrict)
 		socket_rules(&f, rq);
+	if (rq->observe) {
+		for (const char *const *n = sbx_seccomp_observed; *n; n++) {
+			if (strcmp(*n, "sendto") == 0) {
+				/* Only with a destination: a stream's sends are not
+				 * worth a round trip each. */
+				struct scmp_arg_cmp to = SCMP_CMP(4, SCMP_CMP_NE, 0);
+				rule(&f, SCMP_ACT_NOTIFY, *n, 1, &to);
+			} else {
+				rule(&f, SCMP_ACT_NOTIFY, *n, 0, NULL);
+			}
+		}
+	}
 	if (f.rc) {
 		seccomp_release(f.ctx);
 		return -1;
@@ -249,11 +269,20 @@ int sbx_seccomp_install(const struct sbx_bpf *b)
 	return 0;
 }
 
-int sbx_seccomp_restrict_self(char *err, size_t err_size)
+int sbx_seccomp_install_listener(const struct sbx_bpf *b)
+{
+	struct sock_fprog prog = {.len = (unsigned short)b->len, .filter = b->insns};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			  &prog);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int sbx_seccomp_restrict_self(bool supervise, char *err, size_t err_size)
 {
 	struct fb f = {.err = err, .err_size = err_size};
-	if (filter_new(&f, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
+	if (filter_new(&f, SCMP_FLTATR_CTL_TSYNC, 1, supervise ? "process_vm_readv" : NULL) != 0)
 		return -1;
+
 	static const char *const more[] = {"execve", "execveat", "fork", "vfork", "unshare",
 					   "socket", "socketpair", NULL};
 	for (const char *const *n = more; *n; n++)

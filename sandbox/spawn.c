@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ const char *sbx_stage_name(enum sbx_stage stage)
 	case SBX_STAGE_NO_NEW_PRIVS: return "no_new_privs";
 	case SBX_STAGE_LANDLOCK: return "Landlock";
 	case SBX_STAGE_SECCOMP: return "seccomp";
+	case SBX_STAGE_OBSERVE: return "observation";
 	case SBX_STAGE_EXEC: return "exec";
 	default: return "spawn";
 	}
@@ -109,6 +111,9 @@ struct child_report {
 	int stage;
 	int err;
 };
+
+/* Not a failure: the listener's descriptor number is in |err|. */
+#define REPORT_LISTENER (-1)
 
 static void __attribute__((noreturn)) child_fail(int fd, enum sbx_stage stage)
 {
@@ -221,7 +226,22 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 	if (o->landlock_fd > 0 &&
 	    syscall(__NR_landlock_restrict_self, o->landlock_fd, o->landlock_flags) != 0)
 		child_fail(errfd, SBX_STAGE_LANDLOCK);
-	if (o->seccomp) {
+	if (o->seccomp && o->observe) {
+		int lfd = sbx_seccomp_install_listener(o->seccomp);
+		if (lfd < 0) {
+			errno = -lfd;
+			child_fail(errfd, SBX_STAGE_SECCOMP);
+		}
+		/* write() is not observed; execve is, and waits for the parent
+		 * to have taken the listener. */
+		struct child_report r = {REPORT_LISTENER, lfd};
+		ssize_t n;
+		do
+			n = write(errfd, &r, sizeof(r));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(r))
+			_exit(127);
+	} else if (o->seccomp) {
 		int rc = sbx_seccomp_install(o->seccomp);
 		if (rc != 0) {
 			errno = -rc;
@@ -419,6 +439,80 @@ static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_rea
 	return child;
 }
 
+/* The process that holds the listener: |child| itself, or under a PID
+ * namespace's init its only child, as the gateway numbers it. */
+static pid_t command_pid(pid_t child, bool under_init)
+{
+	if (!under_init)
+		return child;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)child, (int)child);
+	FILE *f = fopen(path, "re");
+	int pid = -1;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Take descriptor |num| of process |pid| (the seccomp listener).  Returns
+ * it (close-on-exec) or -errno. */
+static int take_listener(pid_t pid, int num)
+{
+	if (pid <= 0)
+		return -ESRCH;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return -errno;
+	int fd = (int)syscall(SYS_pidfd_getfd, pfd, num, 0);
+	int e = errno;
+	close(pfd);
+	return fd < 0 ? -e : fd;
+}
+
+/* Read the child's report from |fd|, serving the listener once it is
+ * known.  Returns what read() returned for the last report. */
+static ssize_t await_exec(const struct sbx_spawn_opts *o, int fd, pid_t child, bool under_init,
+			  struct child_report *r, int *lfd)
+{
+	bool serving = false;
+	for (;;) {
+		if (serving) {
+			struct pollfd p[2] = {{fd, POLLIN, 0}, {*lfd, POLLIN, 0}};
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (p[1].revents & POLLIN)
+				o->serve(o->serve_ctx, *lfd);
+			else if (p[1].revents)
+				serving = false; /* nothing left to observe */
+			if (!p[0].revents)
+				continue;
+		}
+		ssize_t n;
+		do
+			n = read(fd, r, sizeof(*r));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*r) || r->stage != REPORT_LISTENER)
+			return n;
+		if (*lfd >= 0 || !o->observe || !o->serve) {
+			*r = (struct child_report){SBX_STAGE_OBSERVE, EPROTO};
+			return n;
+		}
+		int got = take_listener(command_pid(child, under_init), r->err);
+		if (got < 0) {
+			*r = (struct child_report){SBX_STAGE_OBSERVE, -got};
+			return n;
+		}
+		*lfd = got;
+		serving = true;
+	}
+}
+
 int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error *err)
 {
 	int ep[2];
@@ -434,6 +528,9 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	pid_t parent = getpid();
 	if (o->status_fd)
 		*o->status_fd = -1;
+
+	if (o->listener_fd)
+		*o->listener_fd = -1;
 
 	pid_t child = -1;
 	if (o->pid_namespace && o->status_fd) {
@@ -458,16 +555,22 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 
 	close(ep[1]);
 	struct child_report r;
-	ssize_t n;
-	do
-		n = read(ep[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
+	int lfd = -1;
+	ssize_t n = await_exec(o, ep[0], child, o->status_fd && *o->status_fd >= 0, &r, &lfd);
 	close(ep[0]);
 	if (n == 0) {
 		*pid = child;
+		if (o->listener_fd)
+			*o->listener_fd = lfd;
 		return 0;
 	}
-	/* The child failed before exec: collect it. */
+	/* The child failed before exec: collect it (one that reported the
+	 * listener and then failed, or whose listener could not be taken,
+	 * waits in an observed call or exec: kill it). */
+	if (lfd >= 0)
+		close(lfd);
+	if (n == (ssize_t)sizeof(r) && r.stage == SBX_STAGE_OBSERVE)
+		(void)kill(child, SIGKILL);
 	int status;
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;

@@ -20,6 +20,11 @@ struct sbx_seccomp_request {
 	bool allow_udp;	   /* UDP sockets */
 	bool allow_unix;   /* socket(AF_UNIX); socketpair() is always allowed */
 	bool allow_listen; /* listen() (binding is allowed) */
+	/* Observation (profile mode): the calls in sbx_seccomp_observed return
+	 * a user notification, answered by the supervisor (sandbox/notify.h)
+	 * with "continue".  The program must then be installed with
+	 * sbx_seccomp_install_listener. */
+	bool observe;
 };
 
 struct sbx_bpf {
@@ -36,15 +41,26 @@ void sbx_bpf_free(struct sbx_bpf *b);
  * no_new_privs must already be set.  Returns 0 or -errno. */
 int sbx_seccomp_install(const struct sbx_bpf *b);
 
+/* Install |b| with a new notification listener (SECCOMP_FILTER_FLAG_
+ * NEW_LISTENER): returns the listener descriptor (close-on-exec) or
+ * -errno.  Async-signal-safe. */
+int sbx_seccomp_install_listener(const struct sbx_bpf *b);
+
 /* Restrict the calling process itself, every thread of it (TSYNC), for
  * the rest of its life: the server's deny list, plus no exec, no new
  * processes (threads stay allowed) and no new sockets.  For the gateway
  * once the server runs: it parses hostile JSON with the user's rights,
- * and a bug there must not become a shell.  Sets no_new_privs.  Returns 0
+ * and a bug there must not become a shell.  With |supervise| (profile
+ * mode) process_vm_readv stays allowed: the supervisor reads the observed
+ * calls' arguments with it.  Sets no_new_privs.  Returns 0
  * or -1 with a message in |err|. */
-int sbx_seccomp_restrict_self(char *err, size_t err_size);
+int sbx_seccomp_restrict_self(bool supervise, char *err, size_t err_size);
 
 /* The system calls the filter denies, for documentation and `doctor`. */
 extern const char *const sbx_seccomp_denied[];
+
+/* The system calls observed in profile mode (sendto only with an
+ * address). */
+extern const char *const sbx_seccomp_observed[];
 
 #endif

@@ -26,6 +26,7 @@ enum sbx_stage {
 	SBX_STAGE_NO_NEW_PRIVS,
 	SBX_STAGE_LANDLOCK,
 	SBX_STAGE_SECCOMP,
+	SBX_STAGE_OBSERVE,
 	SBX_STAGE_EXEC,
 };
 
@@ -64,6 +65,17 @@ struct sbx_spawn_opts {
 	 * plain child and sets |no_namespace| in the error structure. */
 	bool pid_namespace;
 	int *status_fd; /* out: -1 without a namespace */
+
+	/* Observation (profile mode): |seccomp| was built with observe and is
+	 * installed with a notification listener.  The exec itself is
+	 * observed, so the command reports the listener's number before it
+	 * execs; the parent takes the descriptor with pidfd_getfd() and calls
+	 * |serve| for each notification while it waits for the exec's outcome,
+	 * then hands the listener over in |*listener_fd|. */
+	bool observe;
+	void (*serve)(void *ctx, int listener);
+	void *serve_ctx;
+	int *listener_fd; /* out: -1 when not observing */
 };
 
 struct sbx_spawn_error {
