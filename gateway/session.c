@@ -418,10 +418,9 @@ static void serve_spawn(void *ctx, int fd)
 static json_t *evidence_info(struct gw_session *s)
 {
 	const struct gw_options *o = s->opt;
-	json_t *cmd = json_array();
-	for (int i = 0; i < o->cmd_argc; i++)
-		json_array_append_new(cmd, json_string(gw_evidence_secret(o->cmd[i]) ? "<redacted>"
-										 : o->cmd[i]));
+	json_t *cmd = pol_redact_argv(o->cmd, o->cmd_argc);
+	if (!cmd)
+		cmd = json_array();
 	double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
 	json_t *info = json_pack("{s:s,s:o,s:s,s:s,s:f,s:i}", "mode",
 				 s->ev.learn ? "dry-run" : "profile", "command", cmd, "executable",

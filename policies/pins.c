@@ -1962,6 +1962,45 @@ static void label_word(struct buf *label, const char *w, size_t len)
 	buf_str(label, "'");
 }
 
+/* Append the |argc| words of |argv| to |words|, each followed by a NUL,
+ * with their credentials redacted; argv[0] whole, or its basename with
+ * |basename|. */
+static void redact_words(struct buf *words, char *const *argv, int argc, bool basename)
+{
+	if (argc > 0) {
+		const char *base = strrchr(argv[0], '/');
+		base = basename && base && base[1] ? base + 1 : argv[0];
+		buf_put(words, base, strlen(base) + 1);
+	}
+	bool after_secret = false, after_reference = false;
+	for (int i = 1; i < argc; i++) {
+		redact_into(words, argv[i], strlen(argv[i]), after_secret, after_reference);
+		buf_put(words, "", 1);
+		after_secret = is_secret_flag(argv[i]);
+		after_reference = is_reference_flag(argv[i]);
+	}
+}
+
+json_t *pol_redact_argv(char *const *argv, int argc)
+{
+	struct buf words = {0};
+	redact_words(&words, argv, argc, false);
+	json_t *out = words.oom ? NULL : json_array();
+	for (size_t off = 0; out && off < words.len;) {
+		size_t n = strlen(words.p + off), clean_len;
+		char *clean = pol_text_sanitize(words.p + off, n, &clean_len);
+		json_t *w = clean ? json_stringn(clean, clean_len) : NULL;
+		free(clean);
+		if (!w || json_array_append_new(out, w) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+		off += n + 1;
+	}
+	free(words.p);
+	return out;
+}
+
 int pol_server_identity(char *const *argv, int argc, const char *name, char *id, size_t id_size,
 			char *label, size_t label_size)
 {
@@ -1991,18 +2030,7 @@ int pol_server_identity(char *const *argv, int argc, const char *name, char *id,
 
 	/* Redacted words, each followed by a NUL: what is hashed. */
 	struct buf words = {0}, line = {0};
-	if (argc > 0) {
-		const char *base = strrchr(argv[0], '/');
-		base = base && base[1] ? base + 1 : argv[0];
-		buf_put(&words, base, strlen(base) + 1);
-	}
-	bool after_secret = false, after_reference = false;
-	for (int i = 1; i < argc; i++) {
-		redact_into(&words, argv[i], strlen(argv[i]), after_secret, after_reference);
-		buf_put(&words, "", 1);
-		after_secret = is_secret_flag(argv[i]);
-		after_reference = is_reference_flag(argv[i]);
-	}
+	redact_words(&words, argv, argc, true);
 	int r = 0;
 	for (size_t off = 0; off < words.len && !words.oom && !r;) {
 		size_t n = strlen(words.p + off), clean_len;

@@ -172,7 +172,9 @@ static bool resolve(pid_t pid, int dirfd, const char *rel, char *out, size_t siz
 static bool exists(const char *path, bool follow)
 {
 	struct stat st;
-	return fstatat(AT_FDCWD, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
+	/* Never trigger an automount: a path the server names must not make
+	 * the gateway wait on a network file system. */
+	return fstatat(AT_FDCWD, path, &st, AT_NO_AUTOMOUNT | (follow ? 0 : AT_SYMLINK_NOFOLLOW)) == 0 ||
 	       errno != ENOENT;
 }
 

@@ -764,6 +764,25 @@ static void test_identity(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The evidence's command line: argv[0] whole, credentials redacted. */
+static void test_redact_argv(void **state)
+{
+	(void)state;
+	char *argv[] = {"/usr/bin/node", "server.js", "--api-key", "k3y-v4lue-1234",
+			"API_TOKEN=abcdef0123456789", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+			"/home/me/project", NULL};
+	json_t *a = pol_redact_argv(argv, 7);
+	assert_non_null(a);
+	char *got = json_dumps(a, JSON_COMPACT);
+	assert_string_equal(got, "[\"/usr/bin/node\",\"server.js\",\"--api-key\",\"<redacted>\","
+				 "\"API_TOKEN=<redacted>\",\"<redacted>\",\"/home/me/project\"]");
+	free(got);
+	json_decref(a);
+	json_t *empty = pol_redact_argv(NULL, 0);
+	assert_int_equal(json_array_size(empty), 0);
+	json_decref(empty);
+}
+
 static void test_identity_stability(void **state)
 {
 	(void)state;
@@ -1132,6 +1151,7 @@ static void test_identity_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_redact_argv),
 		cmocka_unit_test(test_digest_canonical_form),
 		cmocka_unit_test(test_digest_stability),
 		cmocka_unit_test(test_digest_errors),

@@ -230,6 +230,12 @@ int pol_pinstore_remove(json_t *store, const char *identity);
 int pol_server_identity(char *const *argv, int argc, const char *name, char *id, size_t id_size,
 			char *label, size_t label_size);
 
+/* The command line |argv| (|argc| words) with its credentials replaced by
+ * "<redacted>" as pol_server_identity finds them (argv[0] whole), each
+ * word as printable UTF-8 (pol_text_sanitize): a new JSON array of
+ * strings, or NULL when out of memory. */
+json_t *pol_redact_argv(char *const *argv, int argc);
+
 /* ---- descriptions ------------------------------------------------------ */
 
 /* Count what pol_text_sanitize() would remove or replace in |len| bytes at
