@@ -226,6 +226,40 @@ char *sbx_canonical_path(const char *path)
 	}
 }
 
+/* Denied paths share parents ($HOME and the like) and mostly do not exist:
+ * the canonical form of the last parent is kept, so that a missing entry
+ * costs one failed open instead of a walk up the tree. */
+struct canon_cache {
+	char parent[PATH_MAX];
+	char *real;
+};
+
+static char *canonical_cached(const char *path, struct canon_cache *c)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd >= 0) {
+		char *r = fd_path(fd);
+		close(fd);
+		return r;
+	}
+	const char *slash = strrchr(path, '/');
+	if (errno != ENOENT || !slash || slash == path || !slash[1] || strcmp(slash, "/.") == 0 ||
+	    strcmp(slash, "/..") == 0 || (size_t)(slash - path) >= sizeof(c->parent))
+		return sbx_canonical_path(path);
+	size_t plen = (size_t)(slash - path);
+	if (!c->real || strlen(c->parent) != plen || strncmp(c->parent, path, plen) != 0) {
+		free(c->real);
+		memcpy(c->parent, path, plen);
+		c->parent[plen] = '\0';
+		if (!(c->real = sbx_canonical_path(c->parent)))
+			return NULL;
+	}
+	char *out = NULL;
+	if (asprintf(&out, "%s%s", strcmp(c->real, "/") ? c->real : "", slash) < 0)
+		out = NULL;
+	return out;
+}
+
 static int add_fs_rule(struct build *b, const struct sbx_fs_rule *r, char **real_out)
 {
 	int fd = open(r->path, O_PATH | O_CLOEXEC);
@@ -355,8 +389,9 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		snprintf(err, err_size, "out of memory");
 		rc = -1;
 	}
+	struct canon_cache cache = {.real = NULL};
 	for (size_t i = 0; rc == 0 && i < rq->ndeny; i++) {
-		b.deny[i] = sbx_canonical_path(rq->deny[i]);
+		b.deny[i] = canonical_cached(rq->deny[i], &cache);
 		if (!b.deny[i]) {
 			snprintf(err, err_size, "cannot resolve denied path '%s'", rq->deny[i]);
 			rc = -1;
@@ -364,6 +399,7 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		}
 		b.ndeny = i + 1;
 	}
+	free(cache.real);
 	char **reals = calloc(rq->nfs ? rq->nfs : 1, sizeof(*reals));
 	if (!reals && rc == 0) {
 		snprintf(err, err_size, "out of memory");
