@@ -156,7 +156,7 @@ bool gw_evidence_secret(const char *s)
 /* Control characters and bytes that are not UTF-8 become '?' in place:
  * a path is any bytes but '/' and NUL, the document is JSON text, and the
  * keys here are tab-separated. */
-static void sanitize(char *s)
+void gw_evidence_sanitize(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
 	while (*p) {
@@ -184,7 +184,7 @@ static void sanitize(char *s)
 static void mask_path(const struct gw_evidence *ev, const char *path, char *out, size_t size)
 {
 	mask_raw(ev, path, out, size);
-	sanitize(out);
+	gw_evidence_sanitize(out);
 }
 
 static void mask_raw(const struct gw_evidence *ev, const char *path, char *out, size_t size)
@@ -348,7 +348,7 @@ void gw_evidence_effect(void *arg, const struct sbx_effect *e)
 			mask_path(ev, e->addr, addr, sizeof(addr));
 		else
 			snprintf(addr, sizeof(addr), "%s", e->addr);
-		sanitize(addr);
+		gw_evidence_sanitize(addr);
 		snprintf(shown, sizeof(shown), "%s\t%s\t%s\t%u", op_name(e->op),
 			 family_name(e->family), addr, e->port);
 		if (!(x = map_get(&ev->net, shown, NULL)))
@@ -378,8 +378,12 @@ void gw_evidence_call(struct gw_evidence *ev, const char *method, const char *na
 	for (size_t i = 0; name && i < name_len && k < sizeof(nm) - 1; i++)
 		nm[k++] = name[i] ? name[i] : '?';
 	nm[k] = '\0';
-	sanitize(nm);
-	snprintf(key, sizeof(key), "%s\t%s\t%s\t%s", method, nm, decision, rule ? rule : "");
+	gw_evidence_sanitize(nm);
+	/* The method too: a server's request may name any, tabs included. */
+	char md[256];
+	snprintf(md, sizeof(md), "%s", method ? method : "");
+	gw_evidence_sanitize(md);
+	snprintf(key, sizeof(key), "%s\t%s\t%s\t%s", md, nm, decision, rule ? rule : "");
 	struct gw_ev_entry *x = map_get(&ev->calls, key, NULL);
 	if (x)
 		x->count++;
@@ -396,7 +400,7 @@ void gw_evidence_tool_listed(struct gw_evidence *ev, const char *name, size_t le
 	for (size_t i = 0; i < n; i++)
 		nm[i] = name[i] ? name[i] : '?';
 	nm[n] = '\0';
-	sanitize(nm);
+	gw_evidence_sanitize(nm);
 	struct gw_ev_entry *x = map_get(&ev->tools, nm, NULL);
 	if (x)
 		x->count++;

@@ -132,6 +132,10 @@ json_t *gw_evidence_doc(const struct gw_evidence *ev, json_t *info, json_t *degr
 
 void gw_evidence_close(struct gw_evidence *ev);
 
+/* Replace in place, with '?', control characters and bytes that are not
+ * UTF-8 (JSON cannot hold them; the collector's keys are tab-separated). */
+void gw_evidence_sanitize(char *s);
+
 /* Is the path (or argv word) |s| one that must not be recorded as is? */
 bool gw_evidence_secret(const char *s);
 

@@ -212,35 +212,26 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* A set of paths, collapsed at the end. */
+/* A set of paths (the keys of a JSON object: hashed, so a run with tens of
+ * thousands of paths stays linear), collapsed at the end into a sorted
+ * array |v|. */
 struct pathset {
-	char **v;
-	size_t n, cap;
+	json_t *set;
+	char **v; /* after ps_collapse: the keys, sorted (borrowed from |set|) */
+	size_t n;
 };
 
 static void ps_add(struct pathset *s, const char *p)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], p) == 0)
-			return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		char **v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		s->v = v;
-		s->cap = cap;
-	}
-	char *d = strdup(p);
-	if (d)
-		s->v[s->n++] = d;
+	if (!s->set)
+		s->set = json_object();
+	json_object_set_new(s->set, p, json_true());
 }
 
 static void ps_free(struct pathset *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
 	free(s->v);
+	json_decref(s->set);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -249,45 +240,61 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Three or more entries directly in one directory become the directory
- * (unless it is too wide); then entries inside another entry go.  Returns
- * whether anything changed. */
-static bool ps_collapse_once(struct pathset *s, const char *home)
+/* Is a proper ancestor of |path| in |set|? */
+static bool ancestor_in(const json_t *set, const char *path)
 {
 	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (strcmp(dir, "/") != 0) {
+		char up[PATH_MAX];
+		parent_of(dir, up, sizeof(up));
+		if (json_object_get(set, up))
+			return true;
+		snprintf(dir, sizeof(dir), "%s", up);
+	}
+	return false;
+}
+
+/* Three or more entries directly in one directory become the directory
+ * (unless it is too wide or not a directory: |dirs| caches the answer per
+ * parent); then entries inside another entry go.  Returns whether
+ * anything changed. */
+static bool ps_collapse_once(struct pathset *s, const char *home, json_t *dirs)
+{
+	char dir[PATH_MAX];
+	const char *k;
+	json_t *x;
+	json_t *count = json_object(), *out = json_object();
+	json_object_foreach(s->set, k, x) {
+		parent_of(k, dir, sizeof(dir));
+		json_object_set_new(count, dir,
+				    json_integer(json_integer_value(json_object_get(count, dir)) + 1));
+	}
 	bool changed = false;
-	for (size_t i = 0; i < s->n; i++) {
-		parent_of(s->v[i], dir, sizeof(dir));
-		if (too_wide(dir, home) || !is_dir(dir))
-			continue;
-		size_t same = 0;
-		for (size_t j = 0; j < s->n; j++) {
-			char d2[PATH_MAX];
-			parent_of(s->v[j], d2, sizeof(d2));
-			same += strcmp(d2, dir) == 0;
-		}
-		if (same >= 3) {
-			char *d = strdup(dir);
-			if (d) {
-				free(s->v[i]);
-				s->v[i] = d;
-				changed = true;
+	json_object_foreach(s->set, k, x) {
+		parent_of(k, dir, sizeof(dir));
+		bool up = json_integer_value(json_object_get(count, dir)) >= 3 && strcmp(dir, k) != 0;
+		if (up) {
+			json_t *d = json_object_get(dirs, dir);
+			if (!d) {
+				d = json_boolean(!too_wide(dir, home) && is_dir(dir));
+				json_object_set_new(dirs, dir, d);
 			}
+			up = json_is_true(d);
 		}
+		json_object_set_new(out, up ? dir : k, json_true());
+		changed |= up;
 	}
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-	size_t k = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		bool covered = false;
-		for (size_t j = 0; j < k && !covered; j++)
-			covered = sbx_path_within(s->v[i], s->v[j]);
-		if (covered)
-			free(s->v[i]);
+	json_t *kept = json_object();
+	json_object_foreach(out, k, x)
+		if (!ancestor_in(out, k))
+			json_object_set_new(kept, k, json_true());
 		else
-			s->v[k++] = s->v[i];
-	}
-	s->n = k;
+			changed = true;
+	json_decref(count);
+	json_decref(out);
+	json_decref(s->set);
+	s->set = kept;
 	return changed;
 }
 
@@ -299,15 +306,41 @@ static void ps_collapse(struct pathset *s, const char *home)
 	 * package directory stands for every file read in it. */
 	static const char *const trees[] = {"/node_modules/", "/site-packages/", "/dist-packages/",
 					    NULL};
-	for (size_t i = 0; i < s->n; i++) {
+	if (!s->set)
+		s->set = json_object();
+	json_t *cut = json_object();
+	const char *k;
+	json_t *x;
+	json_object_foreach(s->set, k, x) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s", k);
 		for (const char *const *t = trees; *t; t++) {
-			char *at = strstr(s->v[i], *t);
-			if (at && at != s->v[i])
+			char *at = strstr(p, *t);
+			if (at && at != p)
 				at[strlen(*t) - 1] = '\0';
 		}
+		json_object_set_new(cut, p, json_true());
 	}
-	for (int round = 0; round < 16 && ps_collapse_once(s, home); round++)
+	json_decref(s->set);
+	s->set = cut;
+	json_t *dirs = json_object();
+	for (int round = 0; round < 16 && ps_collapse_once(s, home, dirs); round++)
 		;
+	json_decref(dirs);
+	free(s->v);
+	s->n = 0;
+	s->v = malloc((json_object_size(s->set) + 1) * sizeof(*s->v));
+	if (!s->v)
+		return;
+	json_object_foreach(s->set, k, x) s->v[s->n++] = (char *)k;
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+/* Is |path| or one of its ancestors in the collapsed set |s|? */
+static bool ps_covers(const struct pathset *s, const char *path)
+{
+	return s->set && (json_object_get(s->set, path) || ancestor_in(s->set, path));
 }
 
 /* |path| as the policy writes it: ${CWD}/... or ${HOME}/..., a '$' of
@@ -382,6 +415,11 @@ json_t *gw_profile_suggest(const json_t *doc, const char *home, const char *cwd,
 	size_t i;
 	json_t *f;
 	char dir[PATH_MAX];
+	/* What the run created: not a parent a rule can name. */
+	json_t *made = json_object();
+	json_array_foreach(json_object_get(doc, "files"), i, f)
+		if (has_access(f, "create") || has_access(f, "mkdir"))
+			json_object_set_new(made, str(f, "path"), json_true());
 
 	json_array_foreach(json_object_get(doc, "files"), i, f) {
 		const char *p = str(f, "path");
@@ -416,13 +454,7 @@ json_t *gw_profile_suggest(const json_t *doc, const char *home, const char *cwd,
 		 * existed before the run (not created by it) and exists now. */
 		parent_of(p, dir, sizeof(dir));
 		for (;;) {
-			bool created = false;
-			size_t j;
-			json_t *g;
-			json_array_foreach(json_object_get(doc, "files"), j, g)
-				if (strcmp(str(g, "path"), dir) == 0 &&
-				    (has_access(g, "create") || has_access(g, "mkdir")))
-					created = true;
+			bool created = json_object_get(made, dir) != NULL;
 			if ((!created && is_dir(dir)) || strcmp(dir, "/") == 0)
 				break;
 			char up[PATH_MAX];
@@ -436,9 +468,14 @@ json_t *gw_profile_suggest(const json_t *doc, const char *home, const char *cwd,
 		else
 			ps_add(&wr, dir);
 	}
+	json_decref(made);
+	ps_collapse(&reads, home);
+	ps_collapse(&wr, home);
 	json_array_foreach(json_object_get(doc, "programs"), i, f) {
 		const char *p = str(f, "path");
-		if (masked(p)) {
+		/* The private tmp, or a place the suggested policy lets the
+		 * server write: never write and execute on the same file. */
+		if (masked(p) || ps_covers(&wr, p)) {
 			warn(w, "the server ran %s, a program in a place it can write; not allowed",
 			     p);
 			continue;
@@ -446,8 +483,15 @@ json_t *gw_profile_suggest(const json_t *doc, const char *home, const char *cwd,
 		if (!gw_sandbox_builtin_grants(p, SBX_FS_READ | SBX_FS_EXEC, home) && path_exists(p))
 			ps_add(&ex, p);
 	}
-	ps_collapse(&reads, home);
-	ps_collapse(&wr, home);
+	/* Sorted, no collapse: execute is granted file by file. */
+	if (ex.set) {
+		const char *k;
+		json_t *x;
+		ex.v = malloc((json_object_size(ex.set) + 1) * sizeof(*ex.v));
+		json_object_foreach(ex.set, k, x) if (ex.v) ex.v[ex.n++] = (char *)k;
+		if (ex.n)
+			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_str);
+	}
 
 	json_t *fs = json_pack("{s:b,s:s}", "system", 1, "cwd", "none");
 	if (reads.n)

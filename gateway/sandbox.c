@@ -421,6 +421,12 @@ static int prepare_landlock(struct gw_sandbox *sb, const struct pol_sandbox *pol
 			 check_own(sb, ownp, ownw, nown, err, err_size) != 0
 		 ? 2
 		 : 0;
+	/* The bundle's signing key stays out of reach, whatever is granted. */
+	if (rc == 0 && own && own->key) {
+		char *k = sbx_canonical_path(own->key);
+		rc = k && add_deny(sb, k, err, err_size) != 0 ? 2 : 0;
+		free(k);
+	}
 	/* The command the user named is trusted to run: execute on that one
 	 * file, wherever it is (a build directory, a project's bin/). */
 	if (rc == 0 && exe && add_rule(sb, exe, SBX_FS_READ | SBX_FS_EXEC, false, err, err_size) != 0)

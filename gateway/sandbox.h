@@ -43,6 +43,7 @@ struct gw_sandbox_own {
 	const char *pins;   /* the pin store; NULL: none */
 	const char *audit;  /* --audit FILE; NULL: none */
 	const char *outputs[4]; /* --profile, its evidence and report, --bundle; NULL: none */
+	const char *key;	/* --bundle-key: never readable by the server; NULL: none */
 };
 
 #define GW_SANDBOX_MAX_RULES 160

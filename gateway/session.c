@@ -376,8 +376,20 @@ static void stop_observing(struct gw_session *s, const char *why)
 	if (!s->notify_polling)
 		return;
 	uv_poll_stop(&s->notify_poll);
-	if (why)
-		gw_warn("observation stopped: %s; the evidence is incomplete", why);
+	if (!why)
+		return;
+	/* Unanswered, every observed call would wait for good: with the
+	 * listener closed they fail (ENOSYS) instead, and the server is
+	 * stopped, since the record the user asked for is incomplete. */
+	if (s->sandbox.listener_fd >= 0) {
+		close_handle((uv_handle_t *)&s->notify_poll);
+		s->notify_polling = false;
+		close(s->sandbox.listener_fd);
+		s->sandbox.listener_fd = -1;
+	}
+	s->observe_failed = true;
+	gw_error("observation failed: %s; stopping the server (the evidence is incomplete)", why);
+	begin_stop(s, "observation failed");
 }
 
 /* Answer what is pending now, a bounded number per turn of the loop so
@@ -422,9 +434,12 @@ static json_t *evidence_info(struct gw_session *s)
 	if (!cmd)
 		cmd = json_array();
 	double secs = (double)(uv_hrtime() - s->start_ns) / 1e9;
+	char exe[sizeof(s->exe)];
+	snprintf(exe, sizeof(exe), "%s", s->exe);
+	gw_evidence_sanitize(exe);
 	json_t *info = json_pack("{s:s,s:o,s:s,s:s,s:f,s:i}", "mode",
 				 s->ev.learn ? "dry-run" : "profile", "command", cmd, "executable",
-				 s->exe, "started", s->started,
+				 exe, "started", s->started,
 				 "duration_s", (double)(int64_t)(secs * 1000.0) / 1000.0, "exit_code",
 				 s->exit_code);
 	if (WIFEXITED(s->child_status))
@@ -603,7 +618,7 @@ static void finish(struct gw_session *s)
 		gw_audit("exit", f);
 	}
 
-	if (s->ev.active && write_evidence(s) != 0 && s->exit_code == 0)
+	if (s->ev.active && (write_evidence(s) != 0 || s->observe_failed) && s->exit_code == 0)
 		s->exit_code = 2;
 	gw_pins_flush(&s->pins);
 	kill_leftovers(s);
@@ -685,6 +700,7 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		.pins = s->pins.enabled ? s->pins.path : NULL,
 		.audit = o->audit_path,
 		.outputs = {o->profile_path, o->profile_evidence, o->profile_report, o->bundle_path},
+		.key = o->bundle_key,
 	};
 	if (gw_sandbox_prepare(&s->sandbox, &s->policy.sandbox, &o->sandbox, &own, path,
 			       s->cwd[0] ? s->cwd : NULL, environ, serr_msg,
@@ -875,6 +891,17 @@ int gw_session_run(const struct gw_options *opt)
 			code = 2;
 			goto out;
 		}
+	}
+	if (opt->bundle_key) {
+		/* A key that cannot sign must stop the run now, not after it. */
+		char kerr[512];
+		EVP_PKEY *key = gw_bundle_load_key(opt->bundle_key, true, kerr, sizeof(kerr));
+		if (!key) {
+			gw_error("%s", kerr);
+			code = 2;
+			goto out;
+		}
+		EVP_PKEY_free(key);
 	}
 	if (open_stdio(s) != 0) {
 		code = fail_start(s, 2, "unsupported stdin or stdout");

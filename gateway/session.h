@@ -86,6 +86,7 @@ struct gw_session {
 	struct sbx_notifier notifier;
 	uv_poll_t notify_poll;
 	bool notify_polling;
+	bool observe_failed; /* the listener failed: the evidence is incomplete */
 	char exe[4096];	   /* the resolved command */
 	char started[40];  /* RFC 3339 */
 

@@ -448,13 +448,23 @@ int sbx_notify_handle(struct sbx_notifier *nt)
 	decode(&d, q);
 	/* What was read belongs to this call only if the caller is still
 	 * the one that made it. */
-	bool valid = ioctl(nt->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &q->id) == 0;
+	int rc;
+	do
+		rc = ioctl(nt->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &q->id);
+	while (rc != 0 && errno == EINTR);
+	bool valid = rc == 0;
 
+	/* The kernel takes its lock interruptibly: a signal may make the
+	 * answer fail with EINTR, and a received notification left unanswered
+	 * would stop the caller for good.  Try again. */
 	struct seccomp_notif_resp *r = nt->resp;
 	memset(r, 0, nt->resp_size);
 	r->id = q->id;
 	r->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	if (ioctl(nt->fd, SECCOMP_IOCTL_NOTIF_SEND, r) != 0 && errno != ENOENT)
+	do
+		rc = ioctl(nt->fd, SECCOMP_IOCTL_NOTIF_SEND, r);
+	while (rc != 0 && errno == EINTR);
+	if (rc != 0 && errno != ENOENT)
 		return -errno;
 	if (!valid) {
 		nt->n.gone++;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 
 import { GATEWAY, INTEGRATION_DIR, serverBin } from './lib/env.mjs';
@@ -255,5 +256,43 @@ describe('bundles', () => {
     assert.equal(bad.status, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout + bad.stderr, /events\.ndjson/);
     assert.match(bad.stdout + bad.stderr, /sha256|digest/i);
+  });
+
+  test('a signed bundle verifies with the public key; the server cannot read the signing key', T, async (t) => {
+    const dir = tmpDir(t, 'assay-ev-sign-');
+    const policy = project(t, dir);
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+    const key = path.join(dir, 'key.pem'); // inside a directory the server may read
+    fs.writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const pub = path.join(tmpDir(t, 'assay-ev-pub-'), 'pub.pem');
+    fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const out = tmpDir(t, 'assay-ev-out-');
+    const bundle = path.join(out, 'signed.tar.gz');
+    const { exit, stderr, read } = await scripted(t, ['--policy', policy, '--bundle', bundle,
+      '--bundle-key', key], dir, [], { readPath: key });
+    assert.equal(exit.code, 0, stderr);
+    assert.equal(read.result?.isError, true, JSON.stringify(read));
+    assert.doesNotMatch(JSON.stringify(read), /PRIVATE KEY/);
+    const ok = lint(bundle, ['--key', pub]);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /signature verified/);
+    // Another key does not verify it.
+    const other = path.join(out, 'other.pem');
+    fs.writeFileSync(other, crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const bad = lint(bundle, ['--key', other]);
+    assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+  });
+
+  test('a key that cannot sign stops the run before the server starts', T, async (t) => {
+    const dir = tmpDir(t, 'assay-ev-rsa-');
+    const rsa = path.join(dir, 'rsa.pem');
+    fs.writeFileSync(rsa, crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      .export({ type: 'pkcs8', format: 'pem' }));
+    const marker = path.join(dir, 'started');
+    const r = spawnSync(GATEWAY, ['--bundle', path.join(dir, 'b.tar.gz'), '--bundle-key', rsa, '--',
+      '/bin/sh', '-c', `touch ${JSON.stringify(marker)}`], { encoding: 'utf8', env: baseEnv(), input: '' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /Ed25519|ed25519/);
+    assert.equal(fs.existsSync(marker), false, 'the server was started');
   });
 });

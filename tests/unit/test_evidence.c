@@ -197,6 +197,23 @@ static void test_violations(void **state)
 	rmdir(dir);
 }
 
+/* A method with a tab (a server's request may name any) stays one field:
+ * the call keeps its decision, and the document still makes a bundle. */
+static void test_call_method_tab(void **state)
+{
+	(void)state;
+	struct gw_evidence ev;
+	gw_evidence_init(&ev, false);
+	gw_evidence_target(&ev, NULL, NULL, NULL);
+	gw_evidence_call(&ev, "a\tb\tc", "", 0, "allow", NULL);
+	json_t *doc = gw_evidence_doc(&ev, NULL, NULL);
+	json_t *call = json_array_get(json_object_get(json_object_get(doc, "mcp"), "calls"), 0);
+	assert_string_equal(json_string_value(json_object_get(call, "method")), "a?b?c");
+	assert_string_equal(json_string_value(json_object_get(call, "decision")), "allow");
+	json_decref(doc);
+	gw_evidence_close(&ev);
+}
+
 /* Distinct paths beyond the cap are counted, not kept. */
 static void test_bounded(void **state)
 {
@@ -251,11 +268,18 @@ static void test_suggest(void **state)
 	json_array_append_new(files, file_entry(p, "read", false));
 	json_array_append_new(files, file_entry("${TMPDIR}/x", "write", false));
 	json_array_append_new(files, file_entry("/usr/lib/os-release", "read", false));
+	/* A program the server wrote, then ran: not granted (docs/evidence.md). */
+	snprintf(p, sizeof(p), "%s/f0.txt", proj);
+	json_t *progs = json_pack("[{s:s,s:i},{s:s,s:i}]", "path", "/usr/bin/node", "count", 1,
+				  "path", p, "count", 1);
+	snprintf(p, sizeof(p), "%s/tool.sh", proj);
+	close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0700));
+	json_array_append_new(files, file_entry(p, "write", false));
+	json_array_append_new(progs, json_pack("{s:s,s:i}", "path", p, "count", 1));
 	json_t *doc = json_pack(
-		"{s:s,s:o,s:[{s:s,s:i}],s:[{s:s,s:s,s:s,s:i,s:i},{s:s,s:s,s:s,s:i,s:i}],"
+		"{s:s,s:o,s:o,s:[{s:s,s:s,s:s,s:i,s:i},{s:s,s:s,s:s,s:i,s:i}],"
 		"s:{s:[s],s:[{s:s,s:s,s:s,s:s,s:i},{s:s,s:s,s:s,s:s,s:i},{s:s,s:s,s:s,s:s,s:i}]}}",
-		"schema", GW_EVIDENCE_SCHEMA, "files", files, "programs", "path", "/usr/bin/node",
-		"count", 1, "network", "op", "connect", "family", "inet", "address", "1.2.3.4", "port",
+		"schema", GW_EVIDENCE_SCHEMA, "files", files, "programs", progs, "network", "op", "connect", "family", "inet", "address", "1.2.3.4", "port",
 		443, "count", 2, "op", "connect", "family", "inet6", "address", "::1", "port", 443,
 		"count", 1, "mcp", "tools_listed", "a", "calls", "method", "tools/call", "name",
 		"read*", "decision", "allow", "rule", "", "count", 1, "method", "tools/call", "name",
@@ -288,6 +312,7 @@ static void test_suggest(void **state)
 	char *w = json_dumps(warnings, 0);
 	assert_non_null(strstr(w, ".ssh/id_rsa"));
 	assert_non_null(strstr(w, "edit"));
+	assert_non_null(strstr(w, "tool.sh, a program in a place it can write"));
 	free(w);
 
 	/* It loads, and grants what it says. */
@@ -313,6 +338,8 @@ static void test_suggest(void **state)
 		snprintf(p, sizeof(p), "%s/f%d.txt", proj, i);
 		unlink(p);
 	}
+	snprintf(p, sizeof(p), "%s/tool.sh", proj);
+	unlink(p);
 	rmdir(proj);
 	rmdir(home);
 }
@@ -344,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_document_and_run_id),
 		cmocka_unit_test(test_violations),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_call_method_tab),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_yaml_quoting),
 	};
