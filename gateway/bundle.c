@@ -36,36 +36,13 @@ void gw_bundle_parts_free(struct gw_bundle_parts *p)
 /* ---- the events --------------------------------------------------------------- */
 
 struct emitter {
-	char *text;
-	size_t len, cap;
+	struct gw_memtext out;
 	const char *run_id;
 	size_t seq;
 	char *err;
 	size_t err_size;
 	int failed;
 };
-
-static void append(struct emitter *em, const char *s, size_t n)
-{
-	if (em->failed)
-		return;
-	if (em->len + n + 1 > em->cap) {
-		size_t cap = em->cap ? em->cap : 4096;
-		while (cap < em->len + n + 1)
-			cap *= 2;
-		char *t = realloc(em->text, cap);
-		if (!t) {
-			em->failed = 1;
-			snprintf(em->err, em->err_size, "out of memory");
-			return;
-		}
-		em->text = t;
-		em->cap = cap;
-	}
-	memcpy(em->text + em->len, s, n);
-	em->len += n;
-	em->text[em->len] = '\0';
-}
 
 /* One line: a structured-mode CloudEvent.  No "time": the effect lines of
  * two runs with the same behaviour are the same bytes. */
@@ -94,8 +71,8 @@ static void emit(struct emitter *em, const char *type, const char *subject, cons
 			 "a %s event is %zu bytes, more than a reader accepts (%u)", type, n,
 			 GW_BUNDLE_MAX_LINE);
 	}
-	append(em, line, n);
-	append(em, "\n", 1);
+	fwrite(line, 1, n, em->out.f);
+	fputc('\n', em->out.f);
 	free(line);
 }
 
@@ -124,6 +101,10 @@ int gw_bundle_events(const json_t *doc, char **text, size_t *len, char *err, siz
 	if (doc_run_id(doc, run_id, err, err_size) != 0)
 		return -1;
 	struct emitter em = {.run_id = run_id, .err = err, .err_size = err_size};
+	if (!gw_memtext_open(&em.out)) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
 	size_t i;
 	json_t *e;
 	char endpoint[1024];
@@ -165,13 +146,10 @@ int gw_bundle_events(const json_t *doc, char **text, size_t *len, char *err, siz
 	json_object_set_new(summary, "run_id", json_string(run_id));
 	emit(&em, GW_EV_SUMMARY, NULL, summary);
 	json_decref(summary);
-	if (em.failed) {
-		free(em.text);
-		return -1;
-	}
-	*text = em.text;
-	*len = em.len;
-	return 0;
+	*text = gw_memtext_close(&em.out, !em.failed, len);
+	if (!*text && !em.failed)
+		snprintf(err, err_size, "out of memory");
+	return *text ? 0 : -1;
 }
 
 /* ---- keys and signatures -------------------------------------------------------- */

@@ -209,19 +209,21 @@ static void mask_raw(const struct gw_evidence *ev, const char *path, char *out, 
 	snprintf(out, size, "%s", path);
 }
 
+enum verdict { ALLOWED, DENIED_PATH, NOT_GRANTED };
+
 /* Landlock's answer under the target rules for |need| (SBX_FS_*) on
  * canonical |path|: the union of the rules above it, nothing inside a
  * denied path. */
-static bool target_allows(const struct gw_evidence *ev, const char *path, unsigned need)
+static enum verdict target_allows(const struct gw_evidence *ev, const char *path, unsigned need)
 {
 	for (size_t i = 0; ev->canon_deny && ev->canon_deny[i]; i++)
 		if (sbx_path_within(path, ev->canon_deny[i]))
-			return false;
+			return DENIED_PATH;
 	unsigned have = 0;
 	for (size_t i = 0; ev->canon_rules && ev->canon_rules[i]; i++)
 		if (sbx_path_within(path, ev->canon_rules[i]))
 			have |= ev->sb->rules[i].rights;
-	return (have & need) == need;
+	return (have & need) == need ? ALLOWED : NOT_GRANTED;
 }
 
 static bool port_in(const uint16_t *v, size_t n, unsigned port)
@@ -262,22 +264,19 @@ static void check_file(struct gw_evidence *ev, const struct sbx_effect *e, const
 	char *canon = sbx_canonical_path(e->path);
 	const char *p = canon ? canon : e->path;
 	if (e->kind == SBX_EFFECT_EXEC) {
-		if (!target_allows(ev, p, SBX_FS_EXEC))
+		if (target_allows(ev, p, SBX_FS_EXEC) != ALLOWED)
 			violation(ev, "program", shown, "execute",
 				  "no execute grant covers it");
 	} else {
 		bool writes = (e->access & ~SBX_ACC_READ) != 0;
 		unsigned need = (e->access & SBX_ACC_READ ? SBX_FS_READ : 0) |
 				(writes ? SBX_FS_WRITE : 0);
-		if (!target_allows(ev, p, need)) {
-			bool denied = false;
-			for (size_t i = 0; ev->canon_deny && ev->canon_deny[i]; i++)
-				denied |= sbx_path_within(p, ev->canon_deny[i]);
+		enum verdict v = target_allows(ev, p, need);
+		if (v != ALLOWED)
 			violation(ev, "file", shown, writes ? "write" : "read",
-				  denied ? "a denied path (credentials or the gateway's files)"
-					 : writes ? "no write grant covers it"
-						  : "no read grant covers it");
-		}
+				  v == DENIED_PATH ? "a denied path (credentials or the gateway's files)"
+				  : writes	   ? "no write grant covers it"
+						   : "no read grant covers it");
 	}
 	free(canon);
 }
@@ -366,23 +365,26 @@ void gw_evidence_effect(void *arg, const struct sbx_effect *e)
 	ev->lost++;
 }
 
+/* |len| bytes of |name| (NUL bytes included) into |out|, cut to fit and
+ * sanitised: a tab or a newline would break the key apart. */
+static void copy_name(char *out, size_t size, const char *name, size_t len)
+{
+	size_t n = name ? (len < size - 1 ? len : size - 1) : 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = name[i] ? name[i] : '?';
+	out[n] = '\0';
+	gw_evidence_sanitize(out);
+}
+
 void gw_evidence_call(struct gw_evidence *ev, const char *method, const char *name,
 		      size_t name_len, const char *decision, const char *rule)
 {
 	if (!ev->active)
 		return;
-	char key[1024];
-	/* Tabs and newlines in a name would break the key apart. */
-	char nm[512];
-	size_t k = 0;
-	for (size_t i = 0; name && i < name_len && k < sizeof(nm) - 1; i++)
-		nm[k++] = name[i] ? name[i] : '?';
-	nm[k] = '\0';
-	gw_evidence_sanitize(nm);
+	char key[1024], nm[512], md[256];
+	copy_name(nm, sizeof(nm), name, name_len);
 	/* The method too: a server's request may name any, tabs included. */
-	char md[256];
-	snprintf(md, sizeof(md), "%s", method ? method : "");
-	gw_evidence_sanitize(md);
+	copy_name(md, sizeof(md), method, method ? strlen(method) : 0);
 	snprintf(key, sizeof(key), "%s\t%s\t%s\t%s", md, nm, decision, rule ? rule : "");
 	struct gw_ev_entry *x = map_get(&ev->calls, key, NULL);
 	if (x)
@@ -396,11 +398,7 @@ void gw_evidence_tool_listed(struct gw_evidence *ev, const char *name, size_t le
 	if (!ev->active)
 		return;
 	char nm[512];
-	size_t n = len < sizeof(nm) - 1 ? len : sizeof(nm) - 1;
-	for (size_t i = 0; i < n; i++)
-		nm[i] = name[i] ? name[i] : '?';
-	nm[n] = '\0';
-	gw_evidence_sanitize(nm);
+	copy_name(nm, sizeof(nm), name, len);
 	struct gw_ev_entry *x = map_get(&ev->tools, nm, NULL);
 	if (x)
 		x->count++;

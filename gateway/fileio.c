@@ -94,3 +94,27 @@ int gw_write_file_atomic(const char *path, const void *data, size_t len, int mod
 	free(tmp);
 	return rc;
 }
+
+bool gw_memtext_open(struct gw_memtext *t)
+{
+	t->p = NULL;
+	t->len = 0;
+	t->f = open_memstream(&t->p, &t->len);
+	return t->f != NULL;
+}
+
+char *gw_memtext_close(struct gw_memtext *t, bool keep, size_t *len)
+{
+	bool failed = !t->f || ferror(t->f);
+	if (t->f && fclose(t->f) != 0)
+		failed = true;
+	t->f = NULL;
+	if (failed || !keep) {
+		free(t->p);
+		t->p = NULL;
+		t->len = 0;
+	}
+	if (len)
+		*len = t->len;
+	return t->p;
+}

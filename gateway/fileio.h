@@ -2,7 +2,9 @@
 #ifndef GW_FILEIO_H
 #define GW_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Read the whole regular file |path| of at most |max| bytes; |flags| are
  * added to O_RDONLY | O_CLOEXEC (e.g. O_NOFOLLOW).  Returns a malloc'd,
@@ -18,6 +20,22 @@ char *gw_read_file(const char *path, int flags, size_t max, size_t *len, int *er
  * sees half a file and a symbolic link planted at |path| is replaced, not
  * written through.  Returns 0 or -errno (the new file removed). */
 int gw_write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
+/* Text built in memory: write to |f| (open_memstream), then take it with
+ * gw_memtext_close. */
+struct gw_memtext {
+	FILE *f;
+	char *p;
+	size_t len;
+};
+
+/* Returns false when out of memory. */
+bool gw_memtext_open(struct gw_memtext *t);
+
+/* Close the stream and return the text (malloc'd, NUL-terminated; its
+ * length in |*len| when not NULL), or NULL when a write failed or |keep|
+ * is false (the text is then freed). */
+char *gw_memtext_close(struct gw_memtext *t, bool keep, size_t *len);
 
 /* The home directory: |home| (the HOME variable) when it is absolute,
  * else the password database's entry for the real uid, else NULL. */

@@ -96,46 +96,15 @@ static int emit_value(yaml_emitter_t *e, const json_t *v, int depth)
 	}
 }
 
-/* Text is built in memory with open_memstream: |*out| holds it once the
- * stream is closed.  A write that failed (out of memory) makes the result
- * NULL. */
-struct text {
-	FILE *f;
-	char *p;
-	size_t len;
-};
-
-static bool text_open(struct text *t)
-{
-	t->p = NULL;
-	t->len = 0;
-	t->f = open_memstream(&t->p, &t->len);
-	return t->f != NULL;
-}
-
-/* Close the stream; returns the text (malloc'd) or NULL. */
-static char *text_close(struct text *t, bool ok)
-{
-	bool failed = !t->f || ferror(t->f);
-	if (t->f && fclose(t->f) != 0)
-		failed = true;
-	t->f = NULL;
-	if (failed || !ok) {
-		free(t->p);
-		t->p = NULL;
-	}
-	return t->p;
-}
-
 char *gw_yaml_dump(const json_t *v)
 {
 	yaml_emitter_t e;
 	yaml_event_t ev;
-	struct text b;
-	if (!text_open(&b))
+	struct gw_memtext b;
+	if (!gw_memtext_open(&b))
 		return NULL;
 	if (!yaml_emitter_initialize(&e))
-		return text_close(&b, false);
+		return gw_memtext_close(&b, false, NULL);
 	yaml_emitter_set_output_file(&e, b.f);
 	yaml_emitter_set_unicode(&e, 1);
 	yaml_emitter_set_width(&e, 100);
@@ -147,7 +116,7 @@ char *gw_yaml_dump(const json_t *v)
 	rc |= !yaml_stream_end_event_initialize(&ev) || emit(&e, &ev);
 	rc |= !yaml_emitter_flush(&e);
 	yaml_emitter_delete(&e);
-	return text_close(&b, rc == 0);
+	return gw_memtext_close(&b, rc == 0, NULL);
 }
 
 /* ---- the suggestion ------------------------------------------------------ */
@@ -604,8 +573,8 @@ static void md_cell(FILE *b, const char *s)
 
 static char *report(const json_t *doc, const json_t *warnings, const char *policy_file)
 {
-	struct text t;
-	if (!text_open(&t))
+	struct gw_memtext t;
+	if (!gw_memtext_open(&t))
 		return NULL;
 	FILE *b = t.f;
 	size_t i, n;
@@ -728,7 +697,7 @@ static char *report(const json_t *doc, const json_t *warnings, const char *polic
 		  (long long)json_integer_value(json_object_get(c, "unreadable")),
 		  (long long)json_integer_value(json_object_get(c, "gone")),
 		  (long long)json_integer_value(json_object_get(c, "lost")));
-	return text_close(&t, true);
+	return gw_memtext_close(&t, true, NULL);
 }
 
 static char *dump(const json_t *v, bool json)
@@ -764,8 +733,8 @@ int gw_profile_write(const struct gw_profile_out *po, const json_t *doc, char *e
 	char *body = dump(pol, po->json);
 	char *text = NULL;
 	if (body && !po->json) {
-		struct text t;
-		FILE *b = text_open(&t) ? t.f : NULL;
+		struct gw_memtext t;
+		FILE *b = gw_memtext_open(&t) ? t.f : NULL;
 		if (b)
 			fprintf(b, "# Suggested by assay-gateway from run %s of:\n#  ",
 				str(doc, "run_id"));
@@ -780,7 +749,7 @@ int gw_profile_write(const struct gw_profile_out *po, const json_t *doc, char *e
 			json_array_foreach(warnings, i, f)
 				fprintf(b, "# WARNING: %s\n", json_string_value(f));
 			fputs(body, b);
-			text = text_close(&t, true);
+			text = gw_memtext_close(&t, true, NULL);
 		}
 	} else if (body) {
 		text = strdup(body);

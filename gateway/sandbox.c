@@ -376,23 +376,24 @@ static size_t own_files(const struct gw_sandbox_own *own, char *const *envp, con
 static int check_own(struct gw_sandbox *sb, char *const *own, const char *const *what, size_t nown,
 		     char *err, size_t err_size)
 {
-	for (size_t f = 0; f < nown; f++) {
-		for (size_t i = 0; i < sb->nrules; i++) {
-			if (!(sb->rules[i].rights & SBX_FS_WRITE))
-				continue;
-			char *rr = sbx_canonical_path(sb->rules[i].path);
-			bool covers = rr && sbx_path_within(own[f], rr);
-			free(rr);
-			if (covers) {
+	/* Each write grant resolved once, then held against every file. */
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && nown && i < sb->nrules; i++) {
+		if (!(sb->rules[i].rights & SBX_FS_WRITE))
+			continue;
+		char *rr = sbx_canonical_path(sb->rules[i].path);
+		for (size_t f = 0; rr && rc == 0 && f < nown; f++) {
+			if (sbx_path_within(own[f], rr)) {
 				snprintf(err, err_size,
 					 "the sandbox would let the server write %s, which holds "
 					 "the gateway's own %s (%s): narrow the write grant",
 					 sb->rules[i].path, what[f], own[f]);
-				return -1;
+				rc = -1;
 			}
 		}
+		free(rr);
 	}
-	return 0;
+	return rc;
 }
 
 static int build_ruleset(struct gw_sandbox *sb, const struct pol_sandbox *pol, char *err,
