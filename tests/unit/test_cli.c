@@ -334,6 +334,56 @@ static void sandbox_options(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* --profile and --bundle: the derived file names, what they turn on, and
+ * the combinations refused. */
+static void evidence_options(void **state)
+{
+	(void)state;
+	struct parsed p;
+	static const char *const cmd[] = {"srv", NULL};
+	parse(&p, ARGS("--profile", "run.profile.yaml", "srv"));
+	expect_cmd(&p, cmd);
+	assert_string_equal(p.o.profile_evidence, "run.profile.evidence.yaml");
+	assert_string_equal(p.o.profile_report, "run.profile.yaml.report.md");
+	assert_true(p.o.sandbox.observe);
+	assert_false(p.o.sandbox.learn);
+	parsed_free(&p);
+	parse(&p, ARGS("--profile", "p.yml", "--profile-format", "json", "--profile-report", "r.md",
+		       "srv"));
+	expect_cmd(&p, cmd);
+	assert_string_equal(p.o.profile_evidence, "p.evidence.json");
+	assert_string_equal(p.o.profile_report, "r.md");
+	assert_true(p.o.profile_json);
+	parsed_free(&p);
+	parse(&p, ARGS("--bundle", "b.tar.gz", "--bundle-key", "k.pem", "srv"));
+	expect_cmd(&p, cmd);
+	assert_string_equal(p.o.bundle_path, "b.tar.gz");
+	assert_string_equal(p.o.bundle_key, "k.pem");
+	assert_true(p.o.sandbox.observe);
+	assert_null(p.o.profile_path);
+	parsed_free(&p);
+	parse(&p, ARGS("--dry-run", "srv"));
+	expect_cmd(&p, cmd);
+	assert_true(p.o.sandbox.observe);
+	assert_true(p.o.sandbox.learn);
+	parsed_free(&p);
+	parse(&p, ARGS("srv"));
+	expect_cmd(&p, cmd);
+	assert_false(p.o.sandbox.observe);
+	parsed_free(&p);
+
+	int bad = 0;
+	expect_usage(&bad, ARGS("--profile", "", "srv"), "--profile needs a file name");
+	expect_usage(&bad, ARGS("--profile-format", "xml", "srv"), "'yaml' or 'json', not 'xml'");
+	expect_usage(&bad, ARGS("--profile-report", "r.md", "srv"), "--profile-report needs --profile");
+	expect_usage(&bad, ARGS("--bundle-key", "k.pem", "srv"), "--bundle-key needs --bundle");
+	expect_usage(&bad, ARGS("--profile", "p.yaml", "--no-sandbox", "srv"),
+		     "cannot be combined with --no-sandbox");
+	expect_usage(&bad, ARGS("--bundle", "b.tar.gz", "--no-sandbox", "srv"),
+		     "cannot be combined with --no-sandbox");
+	assert_int_equal(bad, 0);
+}
+
 static void bad_values(void **state)
 {
 	(void)state;
@@ -537,6 +587,7 @@ int main(void)
 		cmocka_unit_test(missing_command_and_values),
 		cmocka_unit_test(bad_values),
 		cmocka_unit_test(sandbox_options),
+		cmocka_unit_test(evidence_options),
 		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(parse_size_table),
 		cmocka_unit_test(parse_duration_table),
