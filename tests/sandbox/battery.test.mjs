@@ -371,6 +371,17 @@ function sleeper(t, user) {
   const argv = asUser(user, [SLEEP, '300']);
   const child = spawn(argv[0], argv.slice(1), { env: baseEnv(fx), stdio: 'ignore' });
   t.after(() => child.kill('SIGKILL'));
+  // Between setpriv's setuid and its exec the process is not dumpable, and
+  // its /proc files are closed even to its own user: wait for the exec.
+  const target = fs.realpathSync(SLEEP);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const end = Date.now() + 5000; Date.now() < end; Atomics.wait(pause, 0, 0, 5)) {
+    try {
+      if (fs.readlinkSync(`/proc/${child.pid}/exe`) === target) break;
+    } catch {
+      // not there yet
+    }
+  }
   return child.pid;
 }
 
