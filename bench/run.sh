@@ -10,7 +10,8 @@
 # tests/integration/node_modules behind the gateway with and without
 # --profile, taking turns; skipped when node or the package is missing),
 # then what the sandbox adds to a spawn (assay-sandbox-bench: /bin/true
-# bare and in the built-in policy's sandbox, taking turns),
+# bare and in the built-in policy's sandbox, taking turns) and how long the
+# policy takes to decide a tools/call (assay-policy-bench),
 # and write the figures, the ratios and the targets into docs/benchmarks.md
 # (between its "results" markers).  The configurations take turns within
 # each run, so drift on the machine hits all of them alike.
@@ -74,7 +75,7 @@ if [[ $build_type != Release && $build_type != RelWithDebInfo ]] || [[ $sanitize
 fi
 cmake --build "$build_dir" -j"$(nproc)" \
 	--target assay-gateway assay-demo-server assay-bench assay-splice-relay \
-	assay-sandbox-bench assay-profile-bench >/dev/null
+	assay-sandbox-bench assay-profile-bench assay-policy-bench >/dev/null
 
 bin=$build_dir
 bench=$bin/assay-bench
@@ -161,6 +162,14 @@ if ! "$bin/assay-sandbox-bench" "$spawns" >"$work/sandbox.txt"; then
 	failed=$((failed + 1))
 fi
 [[ $quick == 1 ]] && cat "$work/sandbox.txt" >&2
+# The policy's decision per tools/call (issue target: at most 5 us at p50).
+decisions=100000
+[[ $quick == 1 ]] && decisions=1000
+if ! "$bin/assay-policy-bench" "$decisions" >"$work/policy.txt"; then
+	echo "bench/run.sh: assay-policy-bench failed" >&2
+	failed=$((failed + 1))
+fi
+[[ $quick == 1 ]] && cat "$work/policy.txt" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r busy1 steal1 < <(cpu_busy)
 children_cpu >"$work/ours1"
@@ -217,6 +226,17 @@ section=$work/section.md
 	echo
 	echo '```'
 	cat "$work/sandbox.txt"
+	echo '```'
+	echo
+	echo "### Policy decision"
+	echo
+	echo "\`assay-policy-bench $decisions\` (from the repository's root: the call's path is its README.md): the steps the relay runs"
+	echo "for each \`tools/call\` (parse the params, name rules, argument rules with the gateway's path"
+	echo "resolver, rate limits) with a policy of 100 tool-name rules and 5 argument rules of 4 matchers;"
+	echo "in one policy a single argument rule names the called tool, in the other all five do."
+	echo
+	echo '```'
+	cat "$work/policy.txt"
 	echo '```'
 	echo
 	echo "### Profile mode"

@@ -798,6 +798,70 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size)
 
 /* ---- resolver cache -------------------------------------------------------- */
 
+/* The sticky directory with the longest name that |path| lies below, or
+ * NULL; |*rest| is set to the part of |path| after it and its slash. */
+static const char *below_sticky(const struct pol_resolve_cache *c, const char *path,
+				size_t *idx, const char **rest)
+{
+	size_t best = 0;
+	const char *found = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const char *d = c->e[i].path;
+		size_t dn = strlen(d);
+		if (!c->e[i].dir || dn <= best || strncmp(path, d, dn) != 0)
+			continue;
+		if (dn == 1 || path[dn] != '/' || !path[dn + 1])
+			continue; /* "/" itself is no shortcut; "d/" is d */
+		best = dn;
+		found = d;
+		*idx = i;
+		*rest = path + dn + 1;
+	}
+	return found;
+}
+
+/* pol_resolve_realpath's result for |path|, which lies below the sticky
+ * directory |e|, from |e|'s resolution: 1 with the result in |out|, 0 when
+ * the walk cannot decide (the caller resolves the whole path). */
+static int resolve_below(const struct pol_resolve_cache *c, size_t i, const char *rest,
+			 char *out, size_t size)
+{
+	const char *base = c->e[i].out;
+	size_t bn = strlen(base), rn = strlen(rest);
+	if (bn + 1 + rn >= PATH_MAX || bn + 1 + rn >= size)
+		return 0;
+	/* Only plain names: the path is lexically normal, but a "." or ".."
+	 * component is for the resolver. */
+	for (const char *p = rest; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || is_dot(p, n) || is_dotdot(p, n))
+			return 0;
+		p += n + (e != NULL);
+	}
+	struct stat st;
+	if (stat(c->e[i].path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_dev != c->e[i].dev ||
+	    st.st_ino != c->e[i].ino)
+		return 0;
+	char cur[PATH_MAX], link[1];
+	size_t k = bn == 1 ? 0 : bn; /* base "/" */
+	memcpy(cur, base, k);
+	for (const char *p = rest; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		cur[k++] = '/';
+		memcpy(cur + k, p, n);
+		k += n;
+		cur[k] = '\0';
+		/* EINVAL: it exists and is not a symlink. */
+		if (readlink(cur, link, sizeof(link)) >= 0 || errno != EINVAL)
+			return 0;
+		p += n + (e != NULL);
+	}
+	memcpy(out, cur, k + 1);
+	return 1;
+}
+
 int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
 {
 	struct pol_resolve_cache *c = ctx;
@@ -808,7 +872,14 @@ int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
 			return c->e[i].rc;
 		return copy_out(c->e[i].out, out, size);
 	}
-	int rc = c->resolve(c->resolve_ctx, path, out, size);
+	size_t sticky;
+	const char *rest;
+	int rc;
+	if (c->resolve == pol_resolve_realpath && below_sticky(c, path, &sticky, &rest) &&
+	    resolve_below(c, sticky, rest, out, size))
+		rc = 0;
+	else
+		rc = c->resolve(c->resolve_ctx, path, out, size);
 	if (c->n < POL_RESOLVE_CACHE_SIZE) {
 		char *p = strdup(path), *o = rc == 0 ? strdup(out) : NULL;
 		if (p && (rc != 0 || o)) {
@@ -816,6 +887,7 @@ int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
 			c->e[c->n].out = o;
 			c->e[c->n].rc = rc;
 			c->e[c->n].sticky = false;
+			c->e[c->n].dir = false;
 			c->n++;
 		} else {
 			free(p);
@@ -827,8 +899,16 @@ int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
 
 void pol_resolve_cache_stick(struct pol_resolve_cache *c)
 {
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
+		struct stat st;
 		c->e[i].sticky = true;
+		c->e[i].dir = c->e[i].rc == 0 && c->e[i].path[0] == '/' &&
+			      stat(c->e[i].path, &st) == 0 && S_ISDIR(st.st_mode);
+		if (c->e[i].dir) {
+			c->e[i].dev = st.st_dev;
+			c->e[i].ino = st.st_ino;
+		}
+	}
 }
 
 void pol_resolve_cache_forget(struct pol_resolve_cache *c)

@@ -762,7 +762,7 @@ static inline bool candidate(const unsigned char *q)
 }
 
 /* The candidates among the 64 positions at |q|, which must have 67 bytes. */
-static uint64_t candidates64_scalar(const unsigned char *q)
+__attribute__((unused)) static uint64_t candidates64_scalar(const unsigned char *q)
 {
 	uint64_t r = 0;
 	for (unsigned k = 0; k < 64; k++)
@@ -775,8 +775,7 @@ static uint64_t candidates64_scalar(const unsigned char *q)
  * position start + k; none at or past the end), or return a value >= the
  * length when there is none.  DEFINE_SKIP wraps a 64-position test |block|
  * (called as block(q, nt)): whole stretches in place, the last one from a
- * zero-padded copy with the scalar tests (so that any text ending in a
- * credential also checks the vector tests against them). */
+ * zero-padded copy (most argument strings are shorter than one stretch). */
 #define DEFINE_SKIP(name, attr, block)                                                       \
 	attr static size_t name(const struct scan *sc, size_t i, uint64_t *bits)             \
 	{                                                                                    \
@@ -792,7 +791,7 @@ static uint64_t candidates64_scalar(const unsigned char *q)
 		unsigned char pad[64 + 16] = {0};                                            \
 		size_t left = sc->len - i;                                                   \
 		memcpy(pad, sc->s + i, left);                                                \
-		uint64_t r = candidates64_scalar(pad);                                       \
+		uint64_t r = block(pad, sc->nt);                                             \
 		*bits = left < 64 ? r & (((uint64_t)1 << left) - 1) : r;                     \
 		return i;                                                                    \
 	}

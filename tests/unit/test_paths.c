@@ -919,45 +919,50 @@ static void rm_tree(const struct tmpfs *t)
 	rmdir(t->base);
 }
 
+static void make_tree(struct tmpfs *t)
+{
+	char tmpl[] = "/tmp/assay-paths-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, t->base));
+	for (size_t i = 0; i < sizeof(tree) / sizeof(tree[0]); i++)
+		mk(t, tree[i].rel, tree[i].kind, tree[i].target);
+}
+
+static const struct {
+	const char *rel; /* below base */
+	int rc;
+	const char *want; /* below base */
+} cases[] = {
+	{"", 0, ""},
+	{"/proj", 0, "/proj"},
+	{"/proj/sub/f.txt", 0, "/proj/sub/f.txt"},
+	{"/proj/new", 0, "/proj/new"},
+	{"/proj/new/deeper/x", 0, "/proj/new/deeper/x"},
+	{"/proj/out", 0, "/outside"},
+	{"/proj/out/secret", 0, "/outside/secret"},
+	{"/proj/out/new/x", 0, "/outside/new/x"},
+	{"/proj/rel-out/secret", 0, "/outside/secret"},
+	{"/proj/in/f.txt", 0, "/proj/sub/f.txt"},
+	{"/proj/file-link", 0, "/proj/sub/f.txt"},
+	{"/proj/file-link/x", 0, "/proj/sub/f.txt/x"},
+	{"/proj/sub/f.txt/x", 0, "/proj/sub/f.txt/x"},
+	{"/proj/dangling", 0, "/outside/new"},
+	{"/proj/dangling/x", 0, "/outside/new/x"},
+	{"/proj/dangling-rel", 0, "/outside/new2"},
+	{"/proj/dangling-chain", 0, "/outside/new"},
+	{"/proj/dangling-dir", 0, "/nodir/deeper"},
+	{"/proj/dangling-dir/y", 0, "/nodir/deeper/y"},
+	{"/proj/dangling-back", 0, "/outside/x"},
+	{"/proj/loop", -ELOOP, NULL},
+	{"/proj/loop/x", -ELOOP, NULL},
+	{"/proj/ping", -ELOOP, NULL},
+};
+
 static void test_resolve_realpath(void **state)
 {
 	(void)state;
-	char tmpl[] = "/tmp/assay-paths-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
 	struct tmpfs t;
-	assert_non_null(realpath(tmpl, t.base));
-	for (size_t i = 0; i < sizeof(tree) / sizeof(tree[0]); i++)
-		mk(&t, tree[i].rel, tree[i].kind, tree[i].target);
-
-	static const struct {
-		const char *rel; /* below base */
-		int rc;
-		const char *want; /* below base; "=" : the input */
-	} cases[] = {
-		{"", 0, ""},
-		{"/proj", 0, "/proj"},
-		{"/proj/sub/f.txt", 0, "/proj/sub/f.txt"},
-		{"/proj/new", 0, "/proj/new"},
-		{"/proj/new/deeper/x", 0, "/proj/new/deeper/x"},
-		{"/proj/out", 0, "/outside"},
-		{"/proj/out/secret", 0, "/outside/secret"},
-		{"/proj/out/new/x", 0, "/outside/new/x"},
-		{"/proj/rel-out/secret", 0, "/outside/secret"},
-		{"/proj/in/f.txt", 0, "/proj/sub/f.txt"},
-		{"/proj/file-link", 0, "/proj/sub/f.txt"},
-		{"/proj/file-link/x", 0, "/proj/sub/f.txt/x"},
-		{"/proj/sub/f.txt/x", 0, "/proj/sub/f.txt/x"},
-		{"/proj/dangling", 0, "/outside/new"},
-		{"/proj/dangling/x", 0, "/outside/new/x"},
-		{"/proj/dangling-rel", 0, "/outside/new2"},
-		{"/proj/dangling-chain", 0, "/outside/new"},
-		{"/proj/dangling-dir", 0, "/nodir/deeper"},
-		{"/proj/dangling-dir/y", 0, "/nodir/deeper/y"},
-		{"/proj/dangling-back", 0, "/outside/x"},
-		{"/proj/loop", -ELOOP, NULL},
-		{"/proj/loop/x", -ELOOP, NULL},
-		{"/proj/ping", -ELOOP, NULL},
-	};
+	make_tree(&t);
 	int bad = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char in[PATH_MAX], want[PATH_MAX], out[PATH_MAX];
@@ -1011,6 +1016,62 @@ static void test_resolve_realpath(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The cache in front of pol_resolve_realpath: below a sticky directory it
+ * walks from that directory's resolution, and gives what the resolver
+ * gives for the whole path. */
+static void test_resolve_cached(void **state)
+{
+	(void)state;
+	struct tmpfs t;
+	make_tree(&t);
+	int bad = 0;
+	char proj[PATH_MAX], out[PATH_MAX], want[PATH_MAX], in[PATH_MAX];
+	cat2(proj, sizeof(proj), t.base, "/proj");
+	struct pol_resolve_cache c = {.resolve = pol_resolve_realpath};
+	assert_int_equal(pol_resolve_cached(&c, proj, out, sizeof(out)), 0);
+	pol_resolve_cache_stick(&c);
+	for (int round = 0; round < 2; round++) /* the second from the cache */
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			cat2(in, sizeof(in), t.base, cases[i].rel);
+			int rw = pol_resolve_realpath(NULL, in, want, sizeof(want));
+			int rc = pol_resolve_cached(&c, in, out, sizeof(out));
+			CHECK(bad, rc == rw && (rc != 0 || strcmp(out, want) == 0),
+			      "'%s' (round %d): %d '%s', the resolver gives %d '%s'", cases[i].rel,
+			      round, rc, rc ? "" : out, rw, rw ? "" : want);
+		}
+	pol_resolve_cache_forget(&c);
+	assert_int_equal(c.n, 1);
+
+	/* The sticky directory's name now leads elsewhere (a symlink to
+	 * "outside"): the whole path is resolved again. */
+	char moved[PATH_MAX], secret[PATH_MAX];
+	cat2(moved, sizeof(moved), t.base, "/proj-moved");
+	assert_int_equal(rename(proj, moved), 0);
+	assert_int_equal(symlink("outside", proj), 0);
+	cat2(in, sizeof(in), proj, "/secret");
+	cat2(secret, sizeof(secret), t.base, "/outside/secret");
+	CHECK(bad, pol_resolve_cached(&c, in, out, sizeof(out)) == 0 && strcmp(out, secret) == 0,
+	      "through the replaced directory: '%s', want '%s'", out, secret);
+	pol_resolve_cache_forget(&c);
+	/* It leads to the same directory again, under its new name: below it,
+	 * paths are the sticky directory's, as the policy named it. */
+	assert_int_equal(unlink(proj), 0);
+	assert_int_equal(symlink("proj-moved", proj), 0);
+	cat2(in, sizeof(in), proj, "/sub/f.txt");
+	CHECK(bad, pol_resolve_cached(&c, in, out, sizeof(out)) == 0 && strcmp(out, in) == 0,
+	      "the same directory under another name: '%s', want '%s'", out, in);
+	pol_resolve_cache_forget(&c);
+	/* A symlink below it is still followed. */
+	cat2(in, sizeof(in), proj, "/out/secret");
+	CHECK(bad, pol_resolve_cached(&c, in, out, sizeof(out)) == 0 && strcmp(out, secret) == 0,
+	      "a symlink below: '%s', want '%s'", out, secret);
+	pol_resolve_cache_close(&c);
+	assert_int_equal(unlink(proj), 0);
+	assert_int_equal(rename(moved, proj), 0);
+	rm_tree(&t);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1027,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_expand_missing_values),
 		cmocka_unit_test(test_expand_limits),
 		cmocka_unit_test(test_resolve_realpath),
+		cmocka_unit_test(test_resolve_cached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

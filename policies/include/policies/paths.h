@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Longest path handled, terminating NUL included (Linux PATH_MAX).  A
  * path argument of POL_PATH_MAX bytes or more, or one whose absolute or
@@ -167,7 +168,14 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size);
  * decision.  Entries marked sticky (the policy's directories, resolved
  * once when the session starts: a directory the server later turns into a
  * symlink does not widen what is allowed) stay; the others are dropped by
- * pol_resolve_cache_forget() before each decision. */
+ * pol_resolve_cache_forget() before each decision.
+ *
+ * With pol_resolve_realpath as the resolver, a path below a sticky
+ * directory is resolved from that directory on: one stat(2) checks that
+ * the directory's name still leads to the directory it led to when it was
+ * made sticky (same device and inode), then one readlink(2) per component
+ * below it.  Anything else (a symlink, a missing component, a changed
+ * directory, an error) goes to the resolver for the whole path. */
 #define POL_RESOLVE_CACHE_SIZE 64
 
 struct pol_resolve_cache {
@@ -177,6 +185,9 @@ struct pol_resolve_cache {
 		char *path, *out;
 		int rc;
 		bool sticky;
+		bool dir; /* sticky, resolved, a directory: dev and ino are set */
+		dev_t dev;
+		ino_t ino;
 	} e[POL_RESOLVE_CACHE_SIZE];
 	size_t n;
 };
