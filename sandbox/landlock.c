@@ -93,6 +93,7 @@ struct build {
 	size_t err_size;
 	char **deny; /* canonical */
 	size_t ndeny;
+	bool expect_file; /* the last rule named a file (add_path_rule) */
 };
 
 bool sbx_path_within(const char *path, const char *dir)
@@ -105,21 +106,39 @@ bool sbx_path_within(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+static int add_rule_fd(const struct build *b, int fd, uint64_t access)
+{
+	struct sbx_landlock_path_beneath_attr attr = {.allowed_access = access, .parent_fd = fd};
+	return (int)syscall(__NR_landlock_add_rule, b->ruleset, SBX_LANDLOCK_RULE_PATH_BENEATH,
+			    &attr, 0);
+}
+
+/* Most rules name directories, and rules of one kind come together (the
+ * system directories, then device files, ...).  When the last rule named a
+ * directory, the rights of a directory are tried first: the kernel refuses
+ * them for a file (EINVAL), and only then is the descriptor's type looked
+ * at, which saves one system call per directory.  (The rights of a file
+ * cannot be tried first: the kernel accepts them for a directory too.) */
 static int add_path_rule(struct build *b, int fd, const char *path, unsigned rights)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		snprintf(b->err, b->err_size, "cannot stat '%s': %s", path, strerror(errno));
-		return -1;
+	uint64_t dir = sbx_landlock_rights(rights, true) & b->handled,
+		 file = sbx_landlock_rights(rights, false) & b->handled;
+	int rc = -1;
+	errno = EINVAL;
+	if (!b->expect_file && dir)
+		rc = add_rule_fd(b, fd, dir);
+	if (rc != 0 && errno == EINVAL) {
+		struct stat st;
+		if (fstat(fd, &st) != 0) {
+			snprintf(b->err, b->err_size, "cannot stat '%s': %s", path,
+				 strerror(errno));
+			return -1;
+		}
+		b->expect_file = !S_ISDIR(st.st_mode);
+		uint64_t access = b->expect_file ? file : dir;
+		rc = access ? add_rule_fd(b, fd, access) : 0;
 	}
-	struct sbx_landlock_path_beneath_attr attr = {
-		.allowed_access = sbx_landlock_rights(rights, S_ISDIR(st.st_mode)) & b->handled,
-		.parent_fd = fd,
-	};
-	if (!attr.allowed_access)
-		return 0;
-	if (syscall(__NR_landlock_add_rule, b->ruleset, SBX_LANDLOCK_RULE_PATH_BENEATH, &attr,
-		    0) != 0) {
+	if (rc != 0) {
 		snprintf(b->err, b->err_size, "cannot add a Landlock rule for '%s': %s", path,
 			 strerror(errno));
 		return -1;
@@ -226,36 +245,62 @@ char *sbx_canonical_path(const char *path)
 	}
 }
 
-/* Denied paths share parents ($HOME and the like) and mostly do not exist:
- * the canonical form of the last parent is kept, so that a missing entry
- * costs one failed open instead of a walk up the tree. */
+/* Denied paths share parents ($HOME and the like) and mostly do not exist.
+ * The canonical form of a path whose last component is not a symlink (or
+ * does not exist) is its parent's plus that name: one lstat, with the
+ * parents' canonical forms kept (a few distinct ones), instead of an
+ * open, a readlink and a close for every path. */
+#define CANON_PARENTS 16
+
 struct canon_cache {
-	char parent[PATH_MAX];
-	char *real;
+	struct {
+		char *parent, *real;
+	} e[CANON_PARENTS];
+	size_t n, next;
 };
+
+static const char *canonical_parent(struct canon_cache *c, const char *parent, size_t plen)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strlen(c->e[i].parent) == plen && strncmp(c->e[i].parent, parent, plen) == 0)
+			return c->e[i].real;
+	char *p = strndup(parent, plen);
+	char *r = p ? sbx_canonical_path(p) : NULL;
+	if (!r) {
+		free(p);
+		return NULL;
+	}
+	size_t k = c->n < CANON_PARENTS ? c->n++ : c->next++ % CANON_PARENTS;
+	free(c->e[k].parent);
+	free(c->e[k].real);
+	c->e[k].parent = p;
+	c->e[k].real = r;
+	return r;
+}
+
+static void canon_cache_free(struct canon_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->e[i].parent);
+		free(c->e[i].real);
+	}
+	c->n = 0;
+}
 
 static char *canonical_cached(const char *path, struct canon_cache *c)
 {
-	int fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd >= 0) {
-		char *r = fd_path(fd);
-		close(fd);
-		return r;
-	}
 	const char *slash = strrchr(path, '/');
-	if (errno != ENOENT || !slash || slash == path || !slash[1] || strcmp(slash, "/.") == 0 ||
-	    strcmp(slash, "/..") == 0 || (size_t)(slash - path) >= sizeof(c->parent))
+	if (!slash || slash == path || !slash[1] || strcmp(slash, "/.") == 0 ||
+	    strcmp(slash, "/..") == 0)
 		return sbx_canonical_path(path);
-	size_t plen = (size_t)(slash - path);
-	if (!c->real || strlen(c->parent) != plen || strncmp(c->parent, path, plen) != 0) {
-		free(c->real);
-		memcpy(c->parent, path, plen);
-		c->parent[plen] = '\0';
-		if (!(c->real = sbx_canonical_path(c->parent)))
-			return NULL;
-	}
+	struct stat st;
+	if (lstat(path, &st) == 0 ? S_ISLNK(st.st_mode) : errno != ENOENT)
+		return sbx_canonical_path(path);
+	const char *real = canonical_parent(c, path, (size_t)(slash - path));
+	if (!real)
+		return NULL;
 	char *out = NULL;
-	if (asprintf(&out, "%s%s", strcmp(c->real, "/") ? c->real : "", slash) < 0)
+	if (asprintf(&out, "%s%s", strcmp(real, "/") ? real : "", slash) < 0)
 		out = NULL;
 	return out;
 }
@@ -381,15 +426,14 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 			  .handled = attr.handled_access_fs,
 			  .rep = rep,
 			  .err = err,
-			  .err_size = err_size};
-	(void)fcntl(b.ruleset, F_SETFD, FD_CLOEXEC);
+			  .err_size = err_size}; /* the kernel makes it close on exec */
 	int rc = 0;
 	b.deny = calloc(rq->ndeny ? rq->ndeny : 1, sizeof(*b.deny));
 	if (!b.deny) {
 		snprintf(err, err_size, "out of memory");
 		rc = -1;
 	}
-	struct canon_cache cache = {.real = NULL};
+	struct canon_cache cache = {.n = 0};
 	for (size_t i = 0; rc == 0 && i < rq->ndeny; i++) {
 		b.deny[i] = canonical_cached(rq->deny[i], &cache);
 		if (!b.deny[i]) {
@@ -399,7 +443,7 @@ int sbx_landlock_build(const struct sbx_landlock_request *rq, int abi, int *fd,
 		}
 		b.ndeny = i + 1;
 	}
-	free(cache.real);
+	canon_cache_free(&cache);
 	char **reals = calloc(rq->nfs ? rq->nfs : 1, sizeof(*reals));
 	if (!reals && rc == 0) {
 		snprintf(err, err_size, "out of memory");

@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
@@ -168,20 +170,59 @@ bool sbx_has_capabilities(void)
 	return getuid() == 0 || geteuid() == 0;
 }
 
-/* Every signal back to its default action (the gateway's handlers and
- * ignored signals are inherited by a fork). */
-static void default_dispositions(void)
+/* The signals whose action is not the default (bit sig - 1): caught or
+ * ignored, from the SigCgt and SigIgn lines of /proc/self/status, read
+ * once before the fork so that the child resets only those (one system
+ * call each).  Every signal when it cannot be read. */
+static uint64_t nondefault_signals(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ~(uint64_t)0;
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return ~(uint64_t)0;
+	buf[n] = '\0';
+	uint64_t mask = 0;
+	int found = 0;
+	static const char *const keys[] = {"\nSigIgn:", "\nSigCgt:"};
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *p = strstr(buf, keys[k]);
+		char *end;
+		if (!p)
+			continue;
+		errno = 0;
+		unsigned long long v = strtoull(p + strlen(keys[k]), &end, 16);
+		if (errno == 0 && *end == '\n') {
+			mask |= v;
+			found++;
+		}
+	}
+	return found == 2 ? mask : ~(uint64_t)0;
+}
+
+/* The signals of |mask| (bit sig - 1) back to their default action (the
+ * gateway's handlers and ignored signals are inherited by a fork). */
+static void default_dispositions(uint64_t mask)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && (mask >> (sig - 1) & 1))
 			(void)sigaction(sig, &sa, NULL);
 }
 
+/* |reset|: the signals to set back to their default action (see
+ * nondefault_signals). */
 static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, int errfd,
-						 pid_t parent, int maxfd, bool in_userns)
+						 pid_t parent, int maxfd, bool in_userns,
+						 uint64_t reset)
 {
 	if (setsid() < 0)
 		child_fail(errfd, SBX_STAGE_SETSID);
@@ -193,7 +234,7 @@ static void __attribute__((noreturn)) child_run(const struct sbx_spawn_opts *o, 
 
 	/* Dispositions set to SIG_IGN (the gateway ignores SIGPIPE) survive
 	 * exec; a server expects the defaults. */
-	default_dispositions();
+	default_dispositions(reset);
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
@@ -279,20 +320,21 @@ struct cmd_args {
 	bool in_userns;
 };
 
+/* The command under the init.  Every signal is still blocked and every
+ * action the default (the init installs its handlers once we have
+ * exec'd): child_run has none to reset and unblocks them. */
 static int cmd_start(void *arg)
 {
 	const struct cmd_args *a = arg;
-	sigset_t none;
-	sigemptyset(&none);
 	close(a->statusfd);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	child_run(a->o, a->errfd, 1, a->maxfd, a->in_userns);
+	child_run(a->o, a->errfd, 1, a->maxfd, a->in_userns, 0);
 }
 
 /* PID 1 of the new namespace: start the command, pass signals on, reap
  * everything, and leave with the command's status. */
 static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, int errfd,
-						int syncfd, int statusfd, int maxfd, bool in_userns)
+						int syncfd, int statusfd, int maxfd, bool in_userns,
+						uint64_t reset)
 {
 	/* Until the handlers are ours, signals wait. */
 	sigset_t all, none;
@@ -314,7 +356,7 @@ static void __attribute__((noreturn)) init_run(const struct sbx_spawn_opts *o, i
 	if (setsid() < 0)
 		child_fail(errfd, SBX_STAGE_SETSID);
 
-	default_dispositions();
+	default_dispositions(reset);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	/* The command shares our memory until it execs, and we wait for that
@@ -415,7 +457,7 @@ static int write_maps(pid_t pid)
  * otherwise inside a new user namespace of its own (unprivileged).
  * Returns its pid, or -errno. */
 static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_read, int maxfd,
-			int *status_out)
+			uint64_t reset, int *status_out)
 {
 	int sp[2], st[2];
 	if (pipe2(sp, O_CLOEXEC) != 0)
@@ -436,7 +478,7 @@ static pid_t spawn_init(const struct sbx_spawn_opts *o, int errfd, int errfd_rea
 		close(sp[1]);
 		close(st[0]);
 		close(errfd_read);
-		init_run(o, errfd, sp[0], st[1], maxfd, userns);
+		init_run(o, errfd, sp[0], st[1], maxfd, userns, reset);
 	}
 	int e = errno;
 	close(sp[0]);
@@ -556,9 +598,10 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	if (o->listener_fd)
 		*o->listener_fd = -1;
 
+	uint64_t reset = nondefault_signals();
 	pid_t child = -1;
 	if (o->pid_namespace && o->status_fd) {
-		child = spawn_init(o, ep[1], ep[0], (int)maxfd, o->status_fd);
+		child = spawn_init(o, ep[1], ep[0], (int)maxfd, reset, o->status_fd);
 		if (child < 0) {
 			/* Refused (no CAP_SYS_ADMIN, a container's limits): a
 			 * plain child, and the caller says so. */
@@ -575,7 +618,7 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 		return -e;
 	}
 	if (child == 0)
-		child_run(o, ep[1], parent, (int)maxfd, false);
+		child_run(o, ep[1], parent, (int)maxfd, false, reset);
 
 	close(ep[1]);
 	struct child_report r;
