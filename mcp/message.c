@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcp/json.h"
+
 void mcp_classify(int scan_rc, const struct mcp_envelope *env, struct mcp_class *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -100,13 +102,28 @@ bool mcp_is_server_to_client_method(const char *method)
 	return false;
 }
 
+/* The fast reader (mcp/json.c) builds jansson's tree for the common texts.
+ * json_loadb reads the others again, and every text the fast reader
+ * refuses: |err| is then jansson's own, and so is the verdict on the texts
+ * with a stray NUL byte that jansson accepts. */
 json_t *mcp_json_parse(const char *text, size_t len, json_error_t *err)
 {
+	json_t *j;
+	if (mcp_json_parse_fast(text, len, &j) == MCP_JSON_FAST_OK) {
+		if (err) {
+			/* As json_loadb leaves it after a success. */
+			memset(err, 0, sizeof(*err));
+			err->line = err->column = -1;
+			err->position = (int)len;
+			strcpy(err->source, "<buffer>");
+		}
+		return j;
+	}
 	json_error_t local;
 	if (!err)
 		err = &local;
 	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY;
-	json_t *j = json_loadb(text, len, flags, err);
+	j = json_loadb(text, len, flags, err);
 	if (!j && json_error_code(err) == json_error_numeric_overflow)
 		j = json_loadb(text, len, flags | JSON_DECODE_INT_AS_REAL, err);
 	return j;
