@@ -1,24 +1,357 @@
-/* gateway/audit.c - the JSON Lines audit log. */
+/* gateway/audit.c - the JSON Lines audit log.
+ *
+ * Records are appended to one buffer (|out|) and written by gw_audit_flush:
+ * see audit.h for when.  The hot records are written straight into it by a
+ * small JSON writer that copies jansson's output byte for byte (one string
+ * escaper, the same for the records and for the canonical text of hashed
+ * arguments); building, dumping and freeing a jansson object per record
+ * cost several times more than the relay's own work per message.
+ */
 #include "audit.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+/* SHA-256 through OpenSSL's direct functions, as for the tool pins
+ * (policies/pins.c): HMAC() looks the algorithm up again at every call,
+ * which cost more than the rest of a record. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include "log.h"
 #include "policies/policy.h"
 
+/* A buffer larger than this after a flush (one huge record) is freed. */
+#define KEEP_BYTES (4 * AUDIT_FLUSH_BYTES)
+
+/* jansson's iterators take non-const pointers even to read; every use of
+ * this cast only reads. */
+#define MUT(v) ((json_t *)(uintptr_t)(v))
+
+/* ---- text buffers ----------------------------------------------------------- */
+
+struct text {
+	char *data;
+	size_t len, cap;
+	bool failed; /* an allocation failed: what was being written is incomplete */
+};
+
+static bool grow(struct text *t, size_t n)
+{
+	if (t->failed)
+		return false;
+	size_t cap = t->cap ? t->cap : 4096;
+	while (cap - t->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			t->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *d = realloc(t->data, cap);
+	if (!d) {
+		t->failed = true;
+		return false;
+	}
+	t->data = d;
+	t->cap = cap;
+	return true;
+}
+
+/* Room for |n| more bytes. */
+static inline bool room(struct text *t, size_t n)
+{
+	return t->cap - t->len >= n || grow(t, n);
+}
+
+static inline void put(struct text *t, const void *p, size_t n)
+{
+	if (room(t, n)) {
+		memcpy(t->data + t->len, p, n);
+		t->len += n;
+	}
+}
+
+#define PUT_LIT(t, lit) put((t), (lit), sizeof(lit) - 1)
+
+static inline void put_char(struct text *t, char c)
+{
+	if (room(t, 1))
+		t->data[t->len++] = c;
+}
+
+/* As "%lld" writes it. */
+static void put_int(struct text *t, long long v)
+{
+	char num[24], *p = num + sizeof(num);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(t, p, (size_t)(num + sizeof(num) - p));
+}
+
+/* ---- JSON, as jansson writes it ---------------------------------------------- */
+
+/* The length of the UTF-8 sequence at |s| (of |n| bytes) and its code point
+ * in |*cp|, or 0 when it is not one jansson accepts (utf8_check_first and
+ * utf8_check_full in jansson's utf.c): no overlong forms, no surrogates,
+ * nothing above U+10FFFF. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char u = s[0];
+	size_t k;
+	uint32_t v;
+	if (u < 0x80) {
+		*cp = u;
+		return 1;
+	}
+	if (u >= 0xC2 && u <= 0xDF)
+		k = 2, v = u & 0x1F;
+	else if (u >= 0xE0 && u <= 0xEF)
+		k = 3, v = u & 0x0F;
+	else if (u >= 0xF0 && u <= 0xF4)
+		k = 4, v = u & 0x07;
+	else
+		return 0; /* a continuation byte, 0xC0, 0xC1, or 0xF5 and above */
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (k == 2 && v < 0x80) ||
+	    (k == 3 && v < 0x800) || (k == 4 && v < 0x10000))
+		return 0;
+	*cp = v;
+	return k;
+}
+
+/* \uXXXX for |u| (below 0x10000) at |out|; returns 6. */
+static size_t u_escape(char *out, uint32_t u)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	out[0] = '\\';
+	out[1] = 'u';
+	out[2] = hex[(u >> 12) & 0xF];
+	out[3] = hex[(u >> 8) & 0xF];
+	out[4] = hex[(u >> 4) & 0xF];
+	out[5] = hex[u & 0xF];
+	return 6;
+}
+
+/* The one JSON string writer: |n| bytes of |s| as jansson's dump_string
+ * writes them.  '"', '\' and the control characters are escaped (\b \f \n
+ * \r \t, the others \u00XX); with |ascii| (JSON_ENSURE_ASCII) every
+ * character above U+007F is \uXXXX too, as a surrogate pair above U+FFFF;
+ * hex digits in capitals; '/' and DEL as they are.  Returns false when |s|
+ * is not valid UTF-8 (jansson then writes nothing at all). */
+static bool put_string(struct text *t, const char *s, size_t n, bool ascii)
+{
+	/* 1 for the bytes that stand for themselves in any case: printable
+	 * ASCII and DEL, but for '"' and '\\'. */
+	static const unsigned char plain[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+		/* 0x80 and above: 0 (UTF-8, looked at below) */
+	};
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0, i = 0;
+	put_char(t, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		if (plain[c]) {
+			i++;
+			continue;
+		}
+		uint32_t cp = c;
+		size_t k = 1;
+		if (c >= 0x80) {
+			k = utf8_decode(p + i, n - i, &cp);
+			if (!k)
+				return false;
+			if (!ascii) {
+				i += k;
+				continue;
+			}
+		}
+		put(t, s + run, i - run);
+		char esc[12];
+		size_t e = 2;
+		esc[0] = '\\';
+		switch (cp) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			if (cp < 0x10000) {
+				e = u_escape(esc, cp);
+			} else {
+				/* a UTF-16 surrogate pair */
+				e = u_escape(esc, 0xD800 | ((cp - 0x10000) >> 10));
+				e += u_escape(esc + 6, 0xDC00 | ((cp - 0x10000) & 0x3FF));
+			}
+		}
+		put(t, esc, e);
+		i += k;
+		run = i;
+	}
+	put(t, s + run, n - run);
+	put_char(t, '"');
+	return true;
+}
+
+/* How put_value writes. */
+enum {
+	W_ASCII = 1,  /* JSON_ENSURE_ASCII: the records */
+	W_SORTED = 2, /* JSON_SORT_KEYS: the canonical text of hashed arguments */
+};
+
+static bool put_value(struct text *t, const json_t *v, int how);
+
+struct member {
+	const char *key;
+	size_t len;
+	const json_t *val;
+};
+
+/* Bytewise key order, a prefix first: jansson's compare_keys. */
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int r = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+	if (r)
+		return r;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static bool put_member(struct text *t, const char *key, size_t len, const json_t *val, int how,
+		       bool first)
+{
+	if (!first)
+		put_char(t, ',');
+	if (!put_string(t, key, len, how & W_ASCII))
+		return false;
+	put_char(t, ':');
+	return put_value(t, val, how);
+}
+
+static bool put_object(struct text *t, const json_t *v, int how)
+{
+	size_t n = json_object_size(v);
+	bool ok = true;
+	put_char(t, '{');
+	if (!(how & W_SORTED) || n < 2) {
+		/* jansson keeps an object's keys in the order they were added */
+		size_t i = 0;
+		for (void *it = json_object_iter(MUT(v)); it && ok;
+		     it = json_object_iter_next(MUT(v), it), i++)
+			ok = put_member(t, json_object_iter_key(it), json_object_iter_key_len(it),
+					json_object_iter_value(it), how, i == 0);
+	} else {
+		struct member small[8];
+		struct member *m = n <= 8 ? small : malloc(n * sizeof(*m));
+		if (!m) {
+			t->failed = true;
+			return false;
+		}
+		size_t i = 0;
+		for (void *it = json_object_iter(MUT(v)); it && i < n;
+		     it = json_object_iter_next(MUT(v), it), i++)
+			m[i] = (struct member){json_object_iter_key(it), json_object_iter_key_len(it),
+					       json_object_iter_value(it)};
+		qsort(m, i, sizeof(*m), member_cmp);
+		for (size_t j = 0; j < i && ok; j++)
+			ok = put_member(t, m[j].key, m[j].len, m[j].val, how, j == 0);
+		if (m != small)
+			free(m);
+	}
+	put_char(t, '}');
+	return ok;
+}
+
+/* |v| as json_dumps writes it with JSON_COMPACT | JSON_ENCODE_ANY and the
+ * flags of |how|.  Returns false when jansson would fail (a string that is
+ * not UTF-8: never one jansson made itself). */
+static bool put_value(struct text *t, const json_t *v, int how)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return put_object(t, v, how);
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+		bool ok = true;
+		put_char(t, '[');
+		for (size_t i = 0; i < n && ok; i++) {
+			if (i)
+				put_char(t, ',');
+			ok = put_value(t, json_array_get(v, i), how);
+		}
+		put_char(t, ']');
+		return ok;
+	}
+	case JSON_STRING:
+		return put_string(t, json_string_value(v), json_string_length(v), how & W_ASCII);
+	case JSON_INTEGER:
+		put_int(t, json_integer_value(v));
+		return true;
+	case JSON_REAL: {
+		/* jansson's own formatting ("%.17g", then ".0" or a shortened
+		 * exponent): rare enough to ask it */
+		char num[64];
+		size_t n = json_dumpb(v, num, sizeof(num), JSON_ENCODE_ANY);
+		if (n == 0 || n > sizeof(num))
+			return false;
+		put(t, num, n);
+		return true;
+	}
+	case JSON_TRUE:
+		PUT_LIT(t, "true");
+		return true;
+	case JSON_FALSE:
+		PUT_LIT(t, "false");
+		return true;
+	case JSON_NULL:
+		PUT_LIT(t, "null");
+		return true;
+	}
+	return false;
+}
+
+/* ---- the sink ------------------------------------------------------------------ */
+
 static int audit_fd = -1;
 static unsigned long long audit_seq;
-static bool audit_failed;
+static bool audit_failed, audit_oom;
+static struct text out;	 /* whole records not yet written, then the one being made */
+static bool rec_open;	 /* between gw_audit_begin and gw_audit_end */
+static size_t rec_start; /* where the open record starts in |out| */
+static size_t rec_body;	 /* where its members start (after "seq") */
+static uv_prepare_t turn;
+static bool attached;
 
 int gw_audit_open(const char *path)
 {
@@ -27,56 +360,21 @@ int gw_audit_open(const char *path)
 		return -errno;
 	audit_fd = fd;
 	audit_seq = 0;
-	audit_failed = false;
+	audit_failed = audit_oom = false;
+	out.len = 0;
+	out.failed = false;
+	rec_open = false;
 	return 0;
 }
 
-void gw_audit_close(void)
+void gw_audit_flush(void)
 {
-	if (audit_fd >= 0 && close(audit_fd) != 0)
-		gw_error("closing the audit log failed: %s", strerror(errno));
-	audit_fd = -1;
-}
-
-bool gw_audit_enabled(void)
-{
-	return audit_fd >= 0;
-}
-
-void gw_rfc3339_now(char *out, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, size - n, ".%06ldZ", ts.tv_nsec / 1000);
-}
-
-void gw_audit(const char *event, json_t *fields)
-{
-	if (audit_fd < 0) {
-		json_decref(fields);
+	/* Only whole records: never the one being made. */
+	size_t n = rec_open ? rec_start : out.len;
+	if (audit_fd < 0 || n == 0)
 		return;
-	}
-	char ts[40];
-	gw_rfc3339_now(ts, sizeof(ts));
-	json_t *rec = json_object();
-	json_object_set_new(rec, "ts", json_string(ts));
-	json_object_set_new(rec, "event", json_string(event));
-	json_object_set_new(rec, "seq", json_integer((json_int_t)audit_seq++));
-	if (fields) {
-		json_object_update(rec, fields);
-		json_decref(fields);
-	}
-	char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(rec);
-	if (!line)
-		return;
-	size_t n = strlen(line);
-	line[n] = '\n'; /* replaces the NUL; the length is known */
-	const char *p = line;
-	size_t left = n + 1;
+	const char *p = out.data;
+	size_t left = n;
 	while (left > 0) {
 		ssize_t w = write(audit_fd, p, left);
 		if (w < 0 && errno == EINTR)
@@ -91,7 +389,297 @@ void gw_audit(const char *event, json_t *fields)
 		p += w;
 		left -= (size_t)w;
 	}
-	free(line);
+	memmove(out.data, out.data + n, out.len - n);
+	out.len -= n;
+	rec_start -= rec_open ? n : 0;
+	rec_body -= rec_open ? n : 0;
+	if (out.len == 0 && out.cap > KEEP_BYTES) {
+		/* one huge record (full arguments): give the memory back */
+		free(out.data);
+		out.data = NULL;
+		out.cap = 0;
+	}
+}
+
+static void on_turn(uv_prepare_t *h)
+{
+	(void)h;
+	gw_audit_flush();
+}
+
+int gw_audit_attach(uv_loop_t *loop)
+{
+	if (audit_fd < 0 || attached)
+		return 0;
+	int rc = uv_prepare_init(loop, &turn);
+	if (rc == 0)
+		rc = uv_prepare_start(&turn, on_turn);
+	if (rc != 0)
+		return rc;
+	uv_unref((uv_handle_t *)&turn);
+	attached = true;
+	return 0;
+}
+
+void gw_audit_detach(void)
+{
+	if (!attached)
+		return;
+	attached = false;
+	uv_close((uv_handle_t *)&turn, NULL);
+}
+
+void gw_audit_close(void)
+{
+	gw_audit_flush();
+	if (audit_fd >= 0 && close(audit_fd) != 0)
+		gw_error("closing the audit log failed: %s", strerror(errno));
+	audit_fd = -1;
+	free(out.data);
+	out = (struct text){NULL, 0, 0, false};
+	rec_open = false;
+}
+
+bool gw_audit_enabled(void)
+{
+	return audit_fd >= 0;
+}
+
+/* ---- time ------------------------------------------------------------------------- */
+
+/* The time as RFC 3339 UTC with microseconds, in |buf| (at least 40 bytes);
+ * returns its length.  gmtime_r and strftime run once per second. */
+static size_t rfc3339(char *buf)
+{
+	static time_t cached_sec = (time_t)-1;
+	static char cached[32];
+	static size_t cached_len;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != cached_sec || !cached_len) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = ts.tv_sec;
+	}
+	memcpy(buf, cached, cached_len);
+	char *p = buf + cached_len;
+	unsigned long us = (unsigned long)(ts.tv_nsec / 1000);
+	*p++ = '.';
+	for (int d = 5; d >= 0; d--, us /= 10)
+		p[d] = (char)('0' + us % 10);
+	p += 6;
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+void gw_rfc3339_now(char *buf, size_t size)
+{
+	char ts[48];
+	rfc3339(ts);
+	snprintf(buf, size, "%s", ts);
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+bool gw_audit_begin(const char *event)
+{
+	if (audit_fd < 0)
+		return false;
+	assert(!rec_open);
+	rec_open = true;
+	rec_start = out.len;
+	char ts[48];
+	size_t tn = rfc3339(ts);
+	PUT_LIT(&out, "{\"ts\":\"");
+	put(&out, ts, tn);
+	PUT_LIT(&out, "\",\"event\":\"");
+	put(&out, event, strlen(event));
+	PUT_LIT(&out, "\",\"seq\":");
+	put_int(&out, (long long)audit_seq++);
+	rec_body = out.len;
+	return true;
+}
+
+/* ,"key": */
+static void put_key(const char *key)
+{
+	size_t n = strlen(key);
+	if (room(&out, n + 4)) {
+		char *p = out.data + out.len;
+		p[0] = ',';
+		p[1] = '"';
+		memcpy(p + 2, key, n);
+		p[n + 2] = '"';
+		p[n + 3] = ':';
+		out.len += n + 4;
+	}
+}
+
+/* |n| bytes of |s| with each byte that does not begin a UTF-8 sequence
+ * jansson accepts replaced by U+FFFD; malloc'd, its length in |*out_n|. */
+static char *utf8_lossy(const char *s, size_t n, size_t *out_n)
+{
+	char *o = malloc(n * 3 + 1);
+	if (!o)
+		return NULL;
+	size_t j = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		if (k) {
+			memcpy(o + j, s + i, k);
+			j += k, i += k;
+		} else {
+			memcpy(o + j, "\xef\xbf\xbd", 3);
+			j += 3, i++;
+		}
+	}
+	*out_n = j;
+	return o;
+}
+
+bool gw_audit_strn(const char *key, const char *s, size_t len)
+{
+	if (!rec_open || !s)
+		return false;
+	size_t mark = out.len;
+	put_key(key);
+	if (put_string(&out, s, len, true))
+		return true;
+	/* Not UTF-8 (a lone surrogate escape, as the scanner keeps it, or a
+	 * text cut in a character): recorded with U+FFFD for the bad bytes, so
+	 * that no request leaves a record without its method. */
+	out.len = mark;
+	size_t n;
+	char *fixed = utf8_lossy(s, len, &n);
+	if (!fixed) {
+		out.failed = true;
+		return false;
+	}
+	put_key(key);
+	bool ok = put_string(&out, fixed, n, true);
+	free(fixed);
+	if (!ok)
+		out.len = mark;
+	return ok;
+}
+
+bool gw_audit_str(const char *key, const char *s)
+{
+	return gw_audit_strn(key, s, s ? strlen(s) : 0);
+}
+
+void gw_audit_int(const char *key, long long v)
+{
+	if (!rec_open)
+		return;
+	put_key(key);
+	put_int(&out, v);
+}
+
+bool gw_audit_json(const char *key, const json_t *v)
+{
+	if (!rec_open || !v)
+		return false;
+	size_t mark = out.len;
+	put_key(key);
+	if (put_value(&out, v, W_ASCII))
+		return true;
+	out.len = mark;
+	return false;
+}
+
+/* True when jansson writes the id |raw| back exactly as it is: an integer
+ * in its shortest spelling (not -0) well inside 64 bits, or a string of
+ * printable ASCII without escapes. */
+static bool id_verbatim(const char *raw, size_t len)
+{
+	if (len >= 2 && raw[0] == '"') {
+		for (size_t i = 1; i < len - 1; i++) {
+			unsigned char c = (unsigned char)raw[i];
+			if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
+				return false;
+		}
+		return raw[len - 1] == '"';
+	}
+	size_t i = raw[0] == '-';
+	size_t digits = len - i;
+	if (digits == 0 || digits > 18 || (raw[i] == '0' && (digits > 1 || i)))
+		return false;
+	for (; i < len; i++)
+		if (raw[i] < '0' || raw[i] > '9')
+			return false;
+	return true;
+}
+
+bool gw_audit_id(const char *key, const char *raw, size_t len)
+{
+	if (!rec_open)
+		return false;
+	if (!raw || !len) {
+		put_key(key);
+		PUT_LIT(&out, "null");
+		return true;
+	}
+	if (id_verbatim(raw, len)) {
+		put_key(key);
+		put(&out, raw, len);
+		return true;
+	}
+	/* Reals, escapes, huge integers: the value jansson reads, or, when it
+	 * cannot read one (an integer beyond 64 bits), the text as a string. */
+	json_t *v = json_loadb(raw, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (!v)
+		v = json_stringn(raw, len);
+	bool ok = gw_audit_json(key, v);
+	json_decref(v);
+	return ok;
+}
+
+void gw_audit_cut(void)
+{
+	if (rec_open)
+		out.len = rec_body;
+}
+
+void gw_audit_end(void)
+{
+	if (!rec_open)
+		return;
+	PUT_LIT(&out, "}\n");
+	rec_open = false;
+	if (out.failed) {
+		out.len = rec_start;
+		out.failed = false;
+		if (!audit_oom)
+			gw_error("out of memory writing the audit log; records are being lost");
+		audit_oom = true;
+		return;
+	}
+	if (out.len >= AUDIT_FLUSH_BYTES)
+		gw_audit_flush();
+}
+
+void gw_audit(const char *event, json_t *fields)
+{
+	if (!gw_audit_begin(event)) {
+		json_decref(fields);
+		return;
+	}
+	bool ok = true;
+	for (void *it = json_object_iter(fields); it && ok; it = json_object_iter_next(fields, it))
+		ok = put_member(&out, json_object_iter_key(it), json_object_iter_key_len(it),
+				json_object_iter_value(it), W_ASCII, false);
+	json_decref(fields);
+	if (!ok) {
+		/* json_dumps would have refused the whole record */
+		out.len = rec_start;
+		rec_open = false;
+		return;
+	}
+	gw_audit_end();
 }
 
 /* ---- argument recording ---------------------------------------------------- */
@@ -192,13 +780,13 @@ int gw_audit_key_setup(char *err, size_t err_size)
 	return 0;
 }
 
-static json_t *redact(json_t *v)
+static json_t *redact(const json_t *v)
 {
 	if (json_is_object(v)) {
 		json_t *o = json_object();
 		const char *k;
 		json_t *x;
-		json_object_foreach(v, k, x)
+		json_object_foreach(MUT(v), k, x)
 			json_object_set_new(o, k, redact(x));
 		return o;
 	}
@@ -216,27 +804,106 @@ static json_t *redact(json_t *v)
 						: "<null>");
 }
 
-json_t *gw_audit_arguments(json_t *args, int mode)
+/* HMAC-SHA256 (RFC 2104) with the install key: the states after the
+ * key's inner and outer blocks are computed once and copied for each
+ * message, which saves two of the four compressions of a short message
+ * and every lookup. */
+static SHA256_CTX hmac_inner, hmac_outer;
+static bool hmac_ready;
+
+static bool hmac_prepare(void)
 {
-	if (mode == POL_AUDIT_ARGS_FULL)
-		return json_incref(args);
-	if (mode == POL_AUDIT_ARGS_REDACTED)
-		return redact(args);
+	unsigned char pad[SHA256_CBLOCK];
+	/* The key (32 bytes) is shorter than a block: zero-padded. */
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, audit_key, sizeof(audit_key));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36;
+	bool ok = SHA256_Init(&hmac_inner) == 1 && SHA256_Update(&hmac_inner, pad, sizeof(pad)) == 1;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	ok = ok && SHA256_Init(&hmac_outer) == 1 &&
+	     SHA256_Update(&hmac_outer, pad, sizeof(pad)) == 1;
+	OPENSSL_cleanse(pad, sizeof(pad));
+	return ok;
+}
+
+int gw__audit_hmac(const void *data, size_t len, unsigned char mac[32])
+{
 	if (!audit_key_loaded)
-		return NULL;
-	char *canon = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	if (!canon)
-		return NULL;
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	unsigned char *ok = HMAC(EVP_sha256(), audit_key, sizeof(audit_key),
-				 (const unsigned char *)canon, strlen(canon), mac, &maclen);
-	free(canon);
+		return -1;
+	if (!hmac_ready && !(hmac_ready = hmac_prepare()))
+		return -1;
+	unsigned char inner[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c = hmac_inner;
+	bool ok = SHA256_Update(&c, data, len) == 1 && SHA256_Final(inner, &c) == 1;
+	c = hmac_outer;
+	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) == 1 && SHA256_Final(mac, &c) == 1;
+	return ok ? 0 : -1;
+}
+
+/* The canonical text of the arguments being hashed (reused). */
+static struct text canon;
+
+bool gw_audit_arguments(const char *key, const json_t *args, int mode)
+{
+	if (!rec_open || !args)
+		return false;
+	if (mode == POL_AUDIT_ARGS_FULL)
+		return gw_audit_json(key, args);
+	if (mode == POL_AUDIT_ARGS_REDACTED) {
+		json_t *r = redact(args);
+		bool ok = gw_audit_json(key, r);
+		json_decref(r);
+		return ok;
+	}
+	canon.len = 0;
+	canon.failed = false;
+	unsigned char mac[SHA256_DIGEST_LENGTH];
+	bool ok = put_value(&canon, args, W_SORTED) && !canon.failed &&
+		  gw__audit_hmac(canon.data, canon.len, mac) == 0;
+	if (canon.cap > KEEP_BYTES) {
+		free(canon.data);
+		canon = (struct text){NULL, 0, 0, false};
+	}
 	if (!ok)
+		return false;
+	static const char hex[] = "0123456789abcdef";
+	char v[sizeof("\"hmac-sha256:\"") + 2 * sizeof(mac)];
+	memcpy(v, "\"hmac-sha256:", 13);
+	for (size_t i = 0; i < sizeof(mac); i++) {
+		v[13 + 2 * i] = hex[mac[i] >> 4];
+		v[14 + 2 * i] = hex[mac[i] & 0xF];
+	}
+	v[13 + 2 * sizeof(mac)] = '"';
+	put_key(key);
+	put(&out, v, 14 + 2 * sizeof(mac));
+	return true;
+}
+
+/* ---- for the unit tests ------------------------------------------------------------ */
+
+static char *finish_text(struct text *t, bool ok, size_t *len)
+{
+	put_char(t, '\0');
+	if (!ok || t->failed) {
+		free(t->data);
 		return NULL;
-	char hex[sizeof("hmac-sha256:") + 2 * EVP_MAX_MD_SIZE];
-	int n = snprintf(hex, sizeof(hex), "hmac-sha256:");
-	for (unsigned i = 0; i < maclen; i++)
-		n += snprintf(hex + n, sizeof(hex) - (size_t)n, "%02x", mac[i]);
-	return json_string(hex);
+	}
+	*len = t->len - 1;
+	return t->data;
+}
+
+char *gw__audit_dumps(const json_t *v, bool canonical, size_t *len)
+{
+	struct text t = {NULL, 0, 0, false};
+	bool ok = put_value(&t, v, canonical ? W_SORTED : W_ASCII);
+	return finish_text(&t, ok, len);
+}
+
+char *gw__audit_dump_string(const char *s, size_t len, bool ascii, size_t *out_len)
+{
+	struct text t = {NULL, 0, 0, false};
+	bool ok = put_string(&t, s, len, ascii);
+	return finish_text(&t, ok, out_len);
 }

@@ -90,6 +90,9 @@ static void reply(struct gw_session *s, enum dir d, const char *msg, size_t len)
 		buf_item(&s->batch->reply, msg, len);
 		return;
 	}
+	/* The records so far reach the audit log before the gateway's own
+	 * answer leaves: whoever sees a denial can find its record. */
+	gw_audit_flush();
 	if (d == FROM_SERVER && gw_sink_congested(&s->server_in)) {
 		/* A server that floods requests without reading its stdin
 		 * must not make our queue for it grow. */
@@ -113,12 +116,16 @@ static void reply_error(struct gw_session *s, enum dir d, const char *raw_id, si
 
 /* ---- audit helpers ---------------------------------------------------- */
 
-static json_t *id_value(const char *raw, size_t len)
+/* "dir", "id" and "method", with which request and response records
+ * begin.  Returns false only when the record cannot be written (out of
+ * memory): it then keeps "ts", "event" and "seq". */
+static bool audit_head(enum dir d, const char *raw_id, size_t raw_id_len, const char *method)
 {
-	if (!raw || !len)
-		return json_null();
-	json_t *v = json_loadb(raw, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-	return v ? v : json_stringn(raw, len);
+	if (gw_audit_str("dir", dir_name(d)) && gw_audit_id("id", raw_id, raw_id_len) &&
+	    gw_audit_str("method", method))
+		return true;
+	gw_audit_cut();
+	return false;
 }
 
 static const char *quote(const char *p, size_t n, char *buf, size_t size)
@@ -129,14 +136,18 @@ static const char *quote(const char *p, size_t n, char *buf, size_t size)
 static void audit_invalid(struct gw_session *s, enum dir d, const char *reason, size_t bytes,
 			  const char *action, int code)
 {
-	if (!gw_audit_enabled())
-		return;
-	json_t *f = json_pack("{s:s,s:s,s:I,s:s}", "dir", dir_name(d), "reason", reason, "bytes",
-			      (json_int_t)bytes, "action", action);
-	if (code)
-		json_object_set_new(f, "code", json_integer(code));
-	gw_audit("invalid", f);
 	(void)s;
+	if (!gw_audit_begin("invalid"))
+		return;
+	if (gw_audit_str("dir", dir_name(d)) && gw_audit_str("reason", reason)) {
+		gw_audit_int("bytes", (long long)bytes);
+		gw_audit_str("action", action);
+		if (code)
+			gw_audit_int("code", code);
+	} else {
+		gw_audit_cut(); /* a reason that is not UTF-8, as ever */
+	}
+	gw_audit_end();
 }
 
 /* ---- ids the gateway answered itself ---------------------------------- */
@@ -213,14 +224,28 @@ static void decision_text(char *text, size_t size, const struct subject *sj,
 			 dec->reason, dec->rule_id);
 }
 
-/* The arguments of a tools/call as the policy says to record them. */
-static void audit_add_arguments(struct gw_session *s, json_t *f, json_t *args)
+/* The request record.  |sj| names what the request is about (NULL or
+ * without a name: nothing); |rule| and |reason| may be NULL; |args| are
+ * the arguments of a tools/call, recorded as the policy says. */
+static void audit_request(struct gw_session *s, enum dir d, const char *raw_id, size_t raw_id_len,
+			  const char *method, const struct subject *sj, const char *decision,
+			  const char *rule, const char *reason, size_t bytes, const json_t *args)
 {
-	if (!args)
+	if (!gw_audit_begin("request"))
 		return;
-	json_t *v = gw_audit_arguments(args, s->policy.audit_arguments);
-	if (v)
-		json_object_set_new(f, "arguments", v);
+	if (audit_head(d, raw_id, raw_id_len, method)) {
+		if (sj && sj->name)
+			gw_audit_strn(sj->field, sj->name, sj->name_len);
+		gw_audit_str("decision", decision);
+		if (rule)
+			gw_audit_str("rule", rule);
+		if (reason)
+			gw_audit_str("reason", reason);
+		gw_audit_int("bytes", (long long)bytes);
+		if (args)
+			gw_audit_arguments("arguments", args, s->policy.audit_arguments);
+	}
+	gw_audit_end();
 }
 
 static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
@@ -232,18 +257,9 @@ static void deny_request(struct gw_session *s, const struct mcp_envelope *env,
 	answered_add(s, env->id_key, env->id_key_len);
 	s->n.denied++;
 	gw_evidence_call(&s->ev, env->method, sj->name, sj->name_len, "deny", dec->rule_id);
-	if (gw_audit_enabled()) {
-		/* The record is written before the answer leaves. */
-		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
-				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
-		json_object_set_new(f, sj->field, json_stringn(sj->name, sj->name_len));
-		json_object_set_new(f, "decision", json_string("deny"));
-		json_object_set_new(f, "rule", json_string(dec->rule_id));
-		json_object_set_new(f, "reason", json_string(text));
-		json_object_set_new(f, "bytes", json_integer((json_int_t)bytes));
-		audit_add_arguments(s, f, args);
-		gw_audit("request", f);
-	}
+	/* The record is written before the answer leaves (reply flushes). */
+	audit_request(s, FROM_CLIENT, env->id_raw, env->id_raw_len, env->method, sj, "deny",
+		      dec->rule_id, text, bytes, args);
 	size_t n;
 	char *m = error_form ? mcp_build_error(env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text, &n)
 			     : mcp_build_tool_error(env->id_raw, env->id_raw_len, text, &n);
@@ -443,22 +459,12 @@ static void client_request(struct gw_session *s, const char *line, size_t len,
 		gw_evidence_call(&s->ev, env->method, sj.name, sj.name_len,
 				 dec.action == POL_DENY ? "would_deny" : "allow", dec.rule_id);
 	if (gw_audit_enabled()) {
-		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_CLIENT), "id",
-				      id_value(env->id_raw, env->id_raw_len), "method", env->method);
-		if (sj.name)
-			json_object_set_new(f, sj.field, json_stringn(sj.name, sj.name_len));
-		json_object_set_new(f, "decision",
-				    json_string(dec.action == POL_DENY ? "would_deny" : "allow"));
-		if (dec.rule_id)
-			json_object_set_new(f, "rule", json_string(dec.rule_id));
-		if (dec.action == POL_DENY) {
-			char text[1024];
+		char text[1024];
+		if (dec.action == POL_DENY)
 			decision_text(text, sizeof(text), &sj, &dec);
-			json_object_set_new(f, "reason", json_string(text));
-		}
-		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
-		audit_add_arguments(s, f, args);
-		gw_audit("request", f);
+		audit_request(s, FROM_CLIENT, env->id_raw, env->id_raw_len, env->method, &sj,
+			      dec.action == POL_DENY ? "would_deny" : "allow", dec.rule_id,
+			      dec.action == POL_DENY ? text : NULL, len, args);
 	}
 	json_decref(params);
 }
@@ -480,12 +486,13 @@ static void client_notification(struct gw_session *s, const char *line, size_t l
 		if (n > 0 && answered_find(s, key, (size_t)n) >= 0) {
 			gw_debug("dropped notifications/cancelled for a request the gateway "
 				 "answered itself");
-			if (gw_audit_enabled())
-				gw_audit("notification",
-					 json_pack("{s:s,s:s,s:s,s:s}", "dir", dir_name(FROM_CLIENT),
-						   "method", "notifications/cancelled", "action",
-						   "dropped", "reason",
-						   "the gateway answered this request itself"));
+			if (gw_audit_begin("notification")) {
+				gw_audit_str("dir", dir_name(FROM_CLIENT));
+				gw_audit_str("method", "notifications/cancelled");
+				gw_audit_str("action", "dropped");
+				gw_audit_str("reason", "the gateway answered this request itself");
+				gw_audit_end();
+			}
 			return;
 		}
 		if (n > 0) {
@@ -510,13 +517,14 @@ static void client_response(struct gw_session *s, const char *line, size_t len,
 		return;
 	}
 	forward(s, FROM_CLIENT, line, len);
-	if (gw_audit_enabled())
-		gw_audit("response",
-			 json_pack("{s:s,s:o,s:s,s:I,s:I,s:s}", "dir", dir_name(FROM_CLIENT), "id",
-				   id_value(p->raw_id, p->raw_id_len), "method", p->method,
-				   "latency_us", (json_int_t)((uv_hrtime() - p->start_ns) / 1000),
-				   "bytes", (json_int_t)len, "outcome",
-				   (env->present & MCP_M_ERROR) ? "error" : "result"));
+	if (gw_audit_begin("response")) {
+		if (audit_head(FROM_CLIENT, p->raw_id, p->raw_id_len, p->method)) {
+			gw_audit_int("latency_us", (long long)((uv_hrtime() - p->start_ns) / 1000));
+			gw_audit_int("bytes", (long long)len);
+			gw_audit_str("outcome", (env->present & MCP_M_ERROR) ? "error" : "result");
+		}
+		gw_audit_end();
+	}
 	free(p);
 }
 
@@ -784,36 +792,37 @@ static void server_response(struct gw_session *s, const char *line, size_t len,
 		gw_debug("<- %s%s%s %s in %.3f ms (%zu bytes)", p->method, p->tool ? " " : "",
 			 p->tool ? p->tool : "", (env->present & MCP_M_ERROR) ? "error" : "result",
 			 (double)latency_us / 1000.0, len);
-	if (gw_audit_enabled()) {
-		json_t *f = json_pack("{s:s,s:o,s:s}", "dir", dir_name(FROM_SERVER), "id",
-				      id_value(p->raw_id, p->raw_id_len), "method", p->method);
-		if (p->tool)
-			json_object_set_new(f, "tool", json_string(p->tool));
-		json_object_set_new(f, "latency_us", json_integer((json_int_t)latency_us));
-		json_object_set_new(f, "bytes", json_integer((json_int_t)len));
-		if (env->present & MCP_M_ERROR) {
-			json_object_set_new(f, "outcome", json_string("error"));
-			json_t *e = mcp_json_parse(line + env->error.off, env->error.len, NULL);
-			json_t *code = json_object_get(e, "code");
-			if (json_is_integer(code))
-				json_object_set(f, "error_code", code);
-			json_decref(e);
-		} else {
-			json_object_set_new(f, "outcome", json_string("result"));
+	if (gw_audit_begin("response")) {
+		if (audit_head(FROM_SERVER, p->raw_id, p->raw_id_len, p->method)) {
+			bool error = env->present & MCP_M_ERROR;
+			bool gateway_error = removed < 0 || secrets < 0 ||
+					     (secrets > 0 &&
+					      s->policy.responses_secrets == POL_SECRETS_BLOCK);
+			if (p->tool)
+				gw_audit_str("tool", p->tool);
+			gw_audit_int("latency_us", (long long)latency_us);
+			gw_audit_int("bytes", (long long)len);
+			gw_audit_str("outcome", gateway_error ? "gateway_error"
+						: error	       ? "error"
+								: "result");
+			if (error) {
+				json_t *e = mcp_json_parse(line + env->error.off, env->error.len,
+							   NULL);
+				json_t *code = json_object_get(e, "code");
+				if (json_is_integer(code))
+					gw_audit_int("error_code", json_integer_value(code));
+				json_decref(e);
+			}
+			if (removed > 0)
+				gw_audit_int("tools_removed", removed);
+			if (too_large)
+				gw_audit_str("reason", "responses.max_bytes");
+			if (secrets > 0)
+				gw_audit_int("secrets", secrets);
+			if (refused[0])
+				gw_audit_str("probable_sandbox_refusal", refused);
 		}
-		if (removed > 0)
-			json_object_set_new(f, "tools_removed", json_integer(removed));
-		if (removed < 0)
-			json_object_set_new(f, "outcome", json_string("gateway_error"));
-		if (too_large)
-			json_object_set_new(f, "reason", json_string("responses.max_bytes"));
-		if (secrets > 0)
-			json_object_set_new(f, "secrets", json_integer(secrets));
-		if (refused[0])
-			json_object_set_new(f, "probable_sandbox_refusal", json_string(refused));
-		if (secrets < 0 || (secrets > 0 && s->policy.responses_secrets == POL_SECRETS_BLOCK))
-			json_object_set_new(f, "outcome", json_string("gateway_error"));
-		gw_audit("response", f);
+		gw_audit_end();
 	}
 	free(p);
 	gw_session_pending_changed(s);
@@ -851,25 +860,20 @@ static void server_request(struct gw_session *s, const char *line, size_t len,
 		snprintf(text, sizeof(text), "assay-gateway denied the server's %s request (rule %s)",
 			 env->method, rule);
 		bool enforce = s->policy.mode == POL_MODE_ENFORCE;
-		if (enforce) {
-			reply_error(s, FROM_SERVER, env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text);
-			s->n.denied++;
-			gw_info("denied the server's %s request (rule %s)", env->method, rule);
-		} else {
+		/* The record is written before the answer leaves (reply flushes). */
+		audit_request(s, FROM_SERVER, env->id_raw, env->id_raw_len, env->method, NULL,
+			      enforce ? "deny" : "would_deny", rule, text, len, NULL);
+		gw_evidence_call(&s->ev, env->method, "", 0, enforce ? "deny" : "would_deny", rule);
+		if (!enforce) {
 			s->n.would_deny++;
 			gw_info("dry run: would deny the server's %s request (rule %s)", env->method,
 				rule);
-		}
-		gw_evidence_call(&s->ev, env->method, "", 0, enforce ? "deny" : "would_deny", rule);
-		if (gw_audit_enabled())
-			gw_audit("request",
-				 json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:I}", "dir",
-					   dir_name(FROM_SERVER), "id",
-					   id_value(env->id_raw, env->id_raw_len), "method",
-					   env->method, "decision", enforce ? "deny" : "would_deny",
-					   "rule", rule, "reason", text, "bytes", (json_int_t)len));
-		if (enforce)
+		} else {
+			reply_error(s, FROM_SERVER, env->id_raw, env->id_raw_len, MCP_ERR_DENIED, text);
+			s->n.denied++;
+			gw_info("denied the server's %s request (rule %s)", env->method, rule);
 			return;
+		}
 	}
 	int rc = mcp_idmap_add(&s->server_pending, env->id_key, env->id_key_len, env->id_raw,
 			       env->id_raw_len, env->method, NULL, uv_hrtime(), (uint32_t)len, NULL);
@@ -887,11 +891,8 @@ static void server_request(struct gw_session *s, const char *line, size_t len,
 	gw_evidence_call(&s->ev, env->method, "", 0, "allow", NULL);
 	if (gw_log_verbosity() >= GW_VERBOSE)
 		gw_debug("<- server request %s", env->method);
-	if (gw_audit_enabled())
-		gw_audit("request", json_pack("{s:s,s:o,s:s,s:s,s:I}", "dir", dir_name(FROM_SERVER),
-					      "id", id_value(env->id_raw, env->id_raw_len),
-					      "method", env->method, "decision", "allow", "bytes",
-					      (json_int_t)len));
+	audit_request(s, FROM_SERVER, env->id_raw, env->id_raw_len, env->method, NULL, "allow", NULL,
+		      NULL, len, NULL);
 }
 
 void gw_relay_pins_refresh(struct gw_session *s, const char *cursor)
@@ -1224,14 +1225,15 @@ void gw_relay_fail_pending(struct gw_session *s, const char *why)
 			continue;
 		}
 		reply_error(s, FROM_CLIENT, p->raw_id, p->raw_id_len, MCP_ERR_SERVER_EXITED, why);
-		if (gw_audit_enabled())
-			gw_audit("response",
-				 json_pack("{s:s,s:o,s:s,s:I,s:s,s:i}", "dir", dir_name(FROM_SERVER),
-					   "id", id_value(p->raw_id, p->raw_id_len), "method",
-					   p->method, "latency_us",
-					   (json_int_t)((uv_hrtime() - p->start_ns) / 1000),
-					   "outcome", "gateway_error", "error_code",
-					   MCP_ERR_SERVER_EXITED));
+		if (gw_audit_begin("response")) {
+			if (audit_head(FROM_SERVER, p->raw_id, p->raw_id_len, p->method)) {
+				gw_audit_int("latency_us",
+					     (long long)((uv_hrtime() - p->start_ns) / 1000));
+				gw_audit_str("outcome", "gateway_error");
+				gw_audit_int("error_code", MCP_ERR_SERVER_EXITED);
+			}
+			gw_audit_end();
+		}
 		free(p);
 	}
 	while ((p = mcp_idmap_take_oldest(&s->server_pending)) != NULL)

@@ -113,6 +113,7 @@ int gw_sandbox_command(int argc, char **argv)
 	gw_sandbox_restrict_gateway(&sb);
 	gw_audit("sandbox_start", json_pack("{s:s,s:i,s:o}", "executable", path, "pid",
 					    (int)child, "sandbox", gw_sandbox_json(&sb)));
+	gw_audit_flush(); /* now, not when the command has ended */
 	/* Wait, passing signals on to the command's process group; the
 	 * gateway's own stdio stays untouched. */
 	int status = 0, forwarded = 0;

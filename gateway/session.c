@@ -350,6 +350,7 @@ static void close_handle(uv_handle_t *h)
 static void close_everything(struct gw_session *s)
 {
 	gw_log_attach(NULL);
+	gw_audit_detach();
 	gw_source_close(&s->client_in);
 	gw_source_close(&s->server_out);
 	gw_source_close(&s->server_err);
@@ -616,6 +617,7 @@ static void finish(struct gw_session *s)
 		else if (WIFSIGNALED(st))
 			json_object_set_new(f, "server_signal", json_string(signame(WTERMSIG(st))));
 		gw_audit("exit", f);
+		gw_audit_flush();
 	}
 
 	if (s->ev.active && (write_evidence(s) != 0 || s->observe_failed) && s->exit_code == 0)
@@ -888,6 +890,12 @@ int gw_session_run(const struct gw_options *opt)
 			gw_error("%s; the audit log records tool arguments as keyed hashes "
 				 "(audit.arguments: hash) and cannot do so without the key",
 				 err);
+			code = 2;
+			goto out;
+		}
+		/* Records are written once per turn of the loop. */
+		if ((rc = gw_audit_attach(&s->loop)) != 0) {
+			gw_error("cannot set up the audit log: %s", uv_strerror(rc));
 			code = 2;
 			goto out;
 		}
