@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "lazy_forward.h"
+
 /* The SONAME of libarchive 3 (unchanged since 3.0). */
 #define LIBARCHIVE_SONAME "libarchive.so.13"
 
@@ -38,25 +40,6 @@ static void *sym(const char *name)
 	return lib ? dlsym(lib, name) : NULL;
 }
 
-/* One forwarder: |fail| is returned when the library or the symbol is
- * missing. */
-#define FORWARD(ret, name, fail, params, args)                                                     \
-	ret name params                                                                            \
-	{                                                                                          \
-		static ret(*f) params;                                                             \
-		if (!f)                                                                            \
-			*(void **)&f = sym(#name);                                                 \
-		return f ? f args : (fail);                                                        \
-	}
-#define FORWARD_VOID(name, params, args)                                                           \
-	void name params                                                                           \
-	{                                                                                          \
-		static void(*f) params;                                                            \
-		if (!f)                                                                            \
-			*(void **)&f = sym(#name);                                                 \
-		if (f)                                                                             \
-			f args;                                                                    \
-	}
 
 const char *archive_error_string(struct archive *a)
 {

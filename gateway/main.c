@@ -1,6 +1,5 @@
 /* gateway/main.c - entry point. */
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,11 +30,6 @@ static void ensure_stdio(void)
 int main(int argc, char **argv)
 {
 	ensure_stdio();
-	/* Only SHA-256, HMAC and Ed25519 (bundles) from the default provider
-	 * are used: reading openssl.cnf (and what it may load) would cost
-	 * start-up time and let the environment (OPENSSL_CONF) load code into
-	 * the gateway. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	/* Subcommands; a server command with one of these names needs "--". */
 	if (argc > 1 && strcmp(argv[1], "policy") == 0)
 		return gw_policy_command(argc - 1, argv + 1);

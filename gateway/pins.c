@@ -1,6 +1,8 @@
 /* gateway/pins.c - tool pinning: the store on disk and the relay's checks. */
 #include "pins.h"
 
+#include "crypto_lazy.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -129,6 +131,17 @@ static int save(struct gw_pins *pn)
 	return rc;
 }
 
+int gw_pins_store_path(const struct pol_policy *pol, char *out, size_t size)
+{
+	if (pol->pins_on_change == POL_PINS_OFF)
+		return 1;
+	if (pol->pins_store) {
+		snprintf(out, size, "%s", pol->pins_store);
+		return 0;
+	}
+	return default_store(out, size) == 0 ? 0 : -1;
+}
+
 int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *cmd, int argc,
 		 const char *name, char *err, size_t err_size)
 {
@@ -137,9 +150,7 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 	pn->sanitize = !pol->pins_keep_descriptions;
 	if (pol->pins_on_change == POL_PINS_OFF)
 		return 0;
-	if (pol->pins_store)
-		snprintf(pn->path, sizeof(pn->path), "%s", pol->pins_store);
-	else if (default_store(pn->path, sizeof(pn->path)) != 0) {
+	if (gw_pins_store_path(pol, pn->path, sizeof(pn->path)) != 0) {
 		snprintf(err, err_size, "cannot place the pin store: neither XDG_STATE_HOME nor HOME "
 			 "is an absolute path (set pins.store, or pins.on_change: off)");
 		return -1;
@@ -147,8 +158,9 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 	int rc = pol_server_identity(cmd, argc, name, pn->identity, sizeof(pn->identity),
 				     pn->label, sizeof(pn->label));
 	if (rc != 0) {
+		const char *why = rc == -EIO ? gw_crypto_error() : NULL;
 		snprintf(err, err_size, "cannot derive the server's identity for pinning: %s%s",
-			 strerror(-rc), name ? " (check --name)" : "");
+			 why ? why : strerror(-rc), name ? " (check --name)" : "");
 		return -1;
 	}
 	int lock = lock_store(pn->path, LOCK_SH);

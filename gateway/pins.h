@@ -46,6 +46,9 @@ struct gw_pins {
  * or -1 with a message in |err|. */
 int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *cmd, int argc,
 		 const char *name, char *err, size_t err_size);
+/* The pin store's path under |pol| in |out|: 0, 1 when pinning is off, -1
+ * when it cannot be placed (gw_pins_open says why). */
+int gw_pins_store_path(const struct pol_policy *pol, char *out, size_t size);
 void gw_pins_close(struct gw_pins *pn);
 
 /* Check a tools/list |result| (the last page marks the session's list as

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "crypto_lazy.h"
 #include "bundle.h"
 #include "profile.h"
 #include "policy_cmd.h"
@@ -696,10 +697,11 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		return fail_start(s, code, reason);
 	}
 
-	char serr_msg[4096];
+	char serr_msg[4096], pins_path[sizeof(s->pins.path)];
 	struct gw_sandbox_own own = {
 		.policy = o->policy_path ? o->policy_path : getenv("ASSAY_POLICY"),
-		.pins = s->pins.enabled ? s->pins.path : NULL,
+		.pins = gw_pins_store_path(&s->policy, pins_path, sizeof(pins_path)) == 0 ? pins_path
+											  : NULL,
 		.audit = o->audit_path,
 		.outputs = {o->profile_path, o->profile_evidence, o->profile_report, o->bundle_path},
 		.key = o->bundle_key,
@@ -712,6 +714,12 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		return fail_start(s, 2, "the sandbox cannot be set up");
 	}
 	gw_sandbox_log(&s->sandbox);
+	if (gw_pins_open(&s->pins, &s->policy, o->cmd, o->cmd_argc, o->name, serr_msg,
+			 sizeof(serr_msg)) != 0) {
+		gw_error("%s", serr_msg);
+		audit_start(s, path);
+		return fail_start(s, 2, "the pin store cannot be read");
+	}
 
 	int in[2], out[2], err[2];
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -846,6 +854,10 @@ int gw_session_run(const struct gw_options *opt)
 	uv_timer_init(&s->loop, &s->verify_timer);
 	s->stop_timer.data = s->finish_timer.data = s->eof_timer.data = s->verify_timer.data = s;
 
+	/* libcrypto loads beside the policy and the sandbox's preparation
+	 * (linked, it would cost every start about 3 ms before main): the
+	 * first digest, the server's identity for its pins, comes after them. */
+	gw_crypto_preload();
 	pol_policy_init(&s->policy);
 	pol_rate_init(&s->rate);
 	/* The server inherits our working directory: relative path arguments
@@ -864,13 +876,6 @@ int gw_session_run(const struct gw_options *opt)
 	/* The policy's directories are resolved once, now. */
 	pol_args_prime(&s->policy, &s->paths);
 	pol_resolve_cache_stick(&s->resolve_cache);
-	char perr[1024];
-	if (gw_pins_open(&s->pins, &s->policy, opt->cmd, opt->cmd_argc, opt->name, perr,
-			 sizeof(perr)) != 0) {
-		gw_error("%s", perr);
-		code = 2;
-		goto out;
-	}
 	mcp_framer_init(&s->client_framer, opt->max_message_bytes);
 	mcp_framer_init(&s->server_framer, opt->max_message_bytes);
 	mcp_idmap_init(&s->client_pending, opt->max_pending);
