@@ -3,13 +3,14 @@
  * Mapping and relocating libcrypto (about 4,000 symbol relocations and
  * 18,000 relative ones, 120 page faults) adds about 3 ms to every start of
  * a program linked with it, before main() runs -- more than the rest of the
- * gateway's own start.  The first digest is needed only once the server
- * has answered `initialize` (tool pinning).  So the programs are not linked
- * with it: each function the project calls is defined here with OpenSSL's
- * own prototype (from its headers, so the compiler checks them) and
- * forwards to the library, opened with dlopen.  gw_crypto_preload() opens
- * it in a thread of its own, while the server starts; a call before that
- * has finished waits for it (or opens it itself).  When it cannot be
+ * gateway's own start.  The first digest (the server's identity, for its
+ * pins) is taken after the policy and the sandbox's preparation.  So the
+ * programs are not linked with it: each function the project calls is
+ * defined here with OpenSSL's own prototype (from its headers, so the
+ * compiler checks them) and forwards to the library, opened with dlopen.
+ * gw_crypto_preload() opens it in a thread of its own when a session
+ * starts; a call before that has finished waits for it (or opens it
+ * itself).  When it cannot be
  * loaded, the functions fail as OpenSSL's do (0, NULL) and the callers'
  * errors say that a digest could not be computed; gw_crypto_error() says
  * why.
@@ -25,6 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "lazy_forward.h"
@@ -35,6 +37,7 @@
 static void *lib;
 static char load_error[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static bool preloading;
 
 static void load(void)
 {
@@ -77,9 +80,16 @@ void gw_crypto_preload(void)
 	if (pthread_attr_init(&a) != 0)
 		return;
 	(void)pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	preloading = true;
 	if (pthread_create(&t, &a, preload, NULL) != 0)
 		pthread_once(&once, load); /* no thread: now, here */
 	pthread_attr_destroy(&a);
+}
+
+void gw_crypto_settle(void)
+{
+	if (preloading)
+		pthread_once(&once, load);
 }
 
 const char *gw_crypto_error(void)

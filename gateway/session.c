@@ -990,6 +990,7 @@ out:
 		close(s->sandbox.listener_fd);
 	s->sandbox.listener_fd = -1;
 	gw_sandbox_close(&s->sandbox);
+	gw_crypto_settle();
 	pol_resolve_cache_close(&s->resolve_cache);
 	free(s);
 	return code;
