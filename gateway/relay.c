@@ -154,6 +154,8 @@ static void audit_invalid(struct gw_session *s, enum dir d, const char *reason, 
 
 static int answered_find(struct gw_session *s, const char *key, size_t len)
 {
+	if (!s->answered_count)
+		return -1; /* the usual case: a look at every request */
 	for (int i = 0; i < GW_ANSWERED_RING; i++)
 		if (s->answered[i] && s->answered_len[i] == len &&
 		    memcmp(s->answered[i], key, len) == 0)
@@ -166,11 +168,13 @@ static void answered_add(struct gw_session *s, const char *key, size_t len)
 	if (!len || answered_find(s, key, len) >= 0)
 		return;
 	size_t i = s->answered_next++ % GW_ANSWERED_RING;
+	s->answered_count -= s->answered[i] != NULL;
 	free(s->answered[i]);
 	s->answered[i] = malloc(len);
 	if (s->answered[i])
 		memcpy(s->answered[i], key, len);
 	s->answered_len[i] = s->answered[i] ? len : 0;
+	s->answered_count += s->answered[i] != NULL;
 }
 
 static void answered_forget(struct gw_session *s, const char *key, size_t len)
@@ -180,6 +184,7 @@ static void answered_forget(struct gw_session *s, const char *key, size_t len)
 		free(s->answered[i]);
 		s->answered[i] = NULL;
 		s->answered_len[i] = 0;
+		s->answered_count--;
 	}
 }
 

@@ -99,6 +99,7 @@ struct gw_session {
 	struct mcp_idmap server_pending;	   /* server -> client requests */
 	char *answered[GW_ANSWERED_RING];	   /* canonical id keys */
 	size_t answered_len[GW_ANSWERED_RING];
+	size_t answered_count; /* entries that are set */
 	size_t answered_next;
 	struct gw_batch *batch; /* set while a batch is being taken apart */
 	/* Client messages held until the tool list is checked against the
