@@ -674,8 +674,10 @@ void gw_audit(const char *event, json_t *fields)
 				json_object_iter_value(it), W_ASCII, false);
 	json_decref(fields);
 	if (!ok) {
-		/* json_dumps would have refused the whole record */
+		/* json_dumps would have refused the whole record (or memory ran
+		 * out: the next record starts afresh) */
 		out.len = rec_start;
+		out.failed = false;
 		rec_open = false;
 		return;
 	}

@@ -10,8 +10,9 @@
  *     (gw_audit_attach), so the records of every message read in a turn are
  *     written together;
  *   - before the gateway sends an answer of its own (a denial, an error):
- *     the relay calls gw_audit_flush first, so whoever sees the answer can
- *     find its record;
+ *     the relay calls gw_audit_flush first, so whoever sees a denial can
+ *     find its record (the record of an invalid message is made after the
+ *     error answering it, and written with the turn);
  *   - as soon as the buffer holds AUDIT_FLUSH_BYTES;
  *   - when a caller says so: the session once it has recorded its "exit",
  *     the sandbox command once the command has started;

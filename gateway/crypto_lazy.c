@@ -37,7 +37,8 @@
 static void *lib;
 static char load_error[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static bool preloading;
+static bool preloading; /* the loader thread runs or has run, unjoined */
+static pthread_t loader;
 
 static void load(void)
 {
@@ -75,21 +76,18 @@ static void *preload(void *arg)
 
 void gw_crypto_preload(void)
 {
-	pthread_t t;
-	pthread_attr_t a;
-	if (pthread_attr_init(&a) != 0)
+	if (preloading)
 		return;
-	(void)pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	preloading = true;
-	if (pthread_create(&t, &a, preload, NULL) != 0)
+	preloading = pthread_create(&loader, NULL, preload, NULL) == 0;
+	if (!preloading)
 		pthread_once(&once, load); /* no thread: now, here */
-	pthread_attr_destroy(&a);
 }
 
 void gw_crypto_settle(void)
 {
 	if (preloading)
-		pthread_once(&once, load);
+		pthread_join(loader, NULL);
+	preloading = false;
 }
 
 const char *gw_crypto_error(void)

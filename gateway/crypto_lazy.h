@@ -7,8 +7,9 @@
 /* Start loading libcrypto in a thread of its own (at most once). */
 void gw_crypto_preload(void);
 
-/* Wait for a load gw_crypto_preload() started (before the program exits:
- * OpenSSL's exit handler must not run while it initialises). */
+/* Wait for the thread gw_crypto_preload() started to end (before the
+ * program exits: OpenSSL's exit handler must not run while it
+ * initialises). */
 void gw_crypto_settle(void);
 
 /* Why libcrypto could not be loaded, or NULL when it is loaded (waits for a

@@ -720,6 +720,16 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		audit_start(s, path);
 		return fail_start(s, 2, "the pin store cannot be read");
 	}
+	const char *why = gw_audit_enabled() && s->policy.audit_arguments == POL_AUDIT_ARGS_HASH
+				  ? gw_crypto_error()
+				  : NULL;
+	if (why) {
+		gw_error("%s; the audit log records tool arguments as keyed hashes "
+			 "(audit.arguments: hash) and cannot do so without it",
+			 why);
+		audit_start(s, path);
+		return fail_start(s, 2, "libcrypto cannot be loaded");
+	}
 
 	int in[2], out[2], err[2];
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <uninorm.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -822,7 +823,11 @@ static const char *below_sticky(const struct pol_resolve_cache *c, const char *p
 
 /* pol_resolve_realpath's result for |path|, which lies below the sticky
  * directory |e|, from |e|'s resolution: 1 with the result in |out|, 0 when
- * the walk cannot decide (the caller resolves the whole path). */
+ * the walk cannot decide (the caller resolves the whole path).  The walk
+ * goes through the descriptor of the directory itself, held since it was
+ * made sticky, never through a name: what the policy's name led to then
+ * is what is looked at, and the stat checks that the name still leads
+ * there. */
 static int resolve_below(const struct pol_resolve_cache *c, size_t i, const char *rest,
 			 char *out, size_t size)
 {
@@ -843,22 +848,21 @@ static int resolve_below(const struct pol_resolve_cache *c, size_t i, const char
 	if (stat(c->e[i].path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_dev != c->e[i].dev ||
 	    st.st_ino != c->e[i].ino)
 		return 0;
-	char cur[PATH_MAX], link[1];
-	size_t k = bn == 1 ? 0 : bn; /* base "/" */
-	memcpy(cur, base, k);
+	char sub[PATH_MAX], link[1];
 	for (const char *p = rest; *p;) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		cur[k++] = '/';
-		memcpy(cur + k, p, n);
-		k += n;
-		cur[k] = '\0';
+		memcpy(sub, rest, (size_t)(p - rest) + n);
+		sub[(size_t)(p - rest) + n] = '\0';
 		/* EINVAL: it exists and is not a symlink. */
-		if (readlink(cur, link, sizeof(link)) >= 0 || errno != EINVAL)
+		if (readlinkat(c->e[i].fd, sub, link, sizeof(link)) >= 0 || errno != EINVAL)
 			return 0;
 		p += n + (e != NULL);
 	}
-	memcpy(out, cur, k + 1);
+	size_t k = bn == 1 ? 0 : bn; /* base "/" */
+	memcpy(out, base, k);
+	out[k] = '/';
+	memcpy(out + k + 1, rest, rn + 1);
 	return 1;
 }
 
@@ -888,6 +892,7 @@ int pol_resolve_cached(void *ctx, const char *path, char *out, size_t size)
 			c->e[c->n].rc = rc;
 			c->e[c->n].sticky = false;
 			c->e[c->n].dir = false;
+			c->e[c->n].fd = -1;
 			c->n++;
 		} else {
 			free(p);
@@ -901,9 +906,17 @@ void pol_resolve_cache_stick(struct pol_resolve_cache *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct stat st;
+		if (c->e[i].sticky)
+			continue;
 		c->e[i].sticky = true;
-		c->e[i].dir = c->e[i].rc == 0 && c->e[i].path[0] == '/' &&
-			      stat(c->e[i].path, &st) == 0 && S_ISDIR(st.st_mode);
+		c->e[i].fd = c->e[i].rc == 0 && c->e[i].path[0] == '/'
+				     ? open(c->e[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC)
+				     : -1;
+		if (c->e[i].fd >= 0 && fstat(c->e[i].fd, &st) != 0) {
+			close(c->e[i].fd);
+			c->e[i].fd = -1;
+		}
+		c->e[i].dir = c->e[i].fd >= 0;
 		if (c->e[i].dir) {
 			c->e[i].dev = st.st_dev;
 			c->e[i].ino = st.st_ino;
@@ -930,6 +943,8 @@ void pol_resolve_cache_close(struct pol_resolve_cache *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->e[i].path);
 		free(c->e[i].out);
+		if (c->e[i].dir)
+			close(c->e[i].fd);
 	}
 	c->n = 0;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -599,6 +600,11 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 		*o->listener_fd = -1;
 
 	uint64_t reset = nondefault_signals();
+	/* No handler of the gateway may run in a child before the child has
+	 * reset it: every signal waits from before the fork until then. */
+	sigset_t all, saved;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &saved);
 	pid_t child = -1;
 	if (o->pid_namespace && o->status_fd) {
 		child = spawn_init(o, ep[1], ep[0], (int)maxfd, reset, o->status_fd);
@@ -611,14 +617,15 @@ int sbx_spawn(const struct sbx_spawn_opts *o, pid_t *pid, struct sbx_spawn_error
 	}
 	if (child < 0)
 		child = fork();
-	if (child < 0) {
-		int e = errno;
-		close(ep[0]);
-		close(ep[1]);
-		return -e;
-	}
 	if (child == 0)
 		child_run(o, ep[1], parent, (int)maxfd, false, reset);
+	int fork_errno = errno;
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (child < 0) {
+		close(ep[0]);
+		close(ep[1]);
+		return -fork_errno;
+	}
 
 	close(ep[1]);
 	struct child_report r;

@@ -1068,6 +1068,44 @@ static void test_resolve_cached(void **state)
 	pol_resolve_cache_close(&c);
 	assert_int_equal(unlink(proj), 0);
 	assert_int_equal(rename(moved, proj), 0);
+
+	/* A policy directory named through a symlink (current ->
+	 * releases/v1).  The directory is moved (v1b) and the link follows it,
+	 * a decoy takes its old place, and below the real one a symlink leads
+	 * outside: the walk must look at the directory itself, not at its old
+	 * name. */
+	char rel[PATH_MAX], v1[PATH_MAX], v1b[PATH_MAX], cur[PATH_MAX], x[PATH_MAX];
+	cat2(rel, sizeof(rel), t.base, "/releases");
+	cat2(v1, sizeof(v1), rel, "/v1");
+	cat2(v1b, sizeof(v1b), rel, "/v1b");
+	cat2(cur, sizeof(cur), t.base, "/current");
+	assert_int_equal(mkdir(rel, 0700), 0);
+	assert_int_equal(mkdir(v1, 0700), 0);
+	assert_int_equal(symlink("releases/v1", cur), 0);
+	struct pol_resolve_cache c2 = {.resolve = pol_resolve_realpath};
+	assert_int_equal(pol_resolve_cached(&c2, cur, out, sizeof(out)), 0);
+	pol_resolve_cache_stick(&c2);
+	assert_int_equal(rename(v1, v1b), 0);
+	assert_int_equal(unlink(cur), 0);
+	assert_int_equal(symlink("releases/v1b", cur), 0);
+	assert_int_equal(mkdir(v1, 0700), 0);
+	cat2(x, sizeof(x), v1, "/x");
+	FILE *f = fopen(x, "w");
+	assert_non_null(f);
+	fclose(f);
+	cat2(x, sizeof(x), v1b, "/x");
+	assert_int_equal(symlink(secret, x), 0);
+	cat2(in, sizeof(in), cur, "/x");
+	CHECK(bad, pol_resolve_cached(&c2, in, out, sizeof(out)) == 0 && strcmp(out, secret) == 0,
+	      "below a moved directory named through a symlink: '%s', want '%s'", out, secret);
+	pol_resolve_cache_close(&c2);
+	unlink(x);
+	cat2(x, sizeof(x), v1, "/x");
+	unlink(x);
+	rmdir(v1);
+	rmdir(v1b);
+	rmdir(rel);
+	unlink(cur);
 	rm_tree(&t);
 	assert_int_equal(bad, 0);
 }

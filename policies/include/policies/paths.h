@@ -173,9 +173,12 @@ int pol_resolve_realpath(void *ctx, const char *path, char *out, size_t size);
  * With pol_resolve_realpath as the resolver, a path below a sticky
  * directory is resolved from that directory on: one stat(2) checks that
  * the directory's name still leads to the directory it led to when it was
- * made sticky (same device and inode), then one readlink(2) per component
- * below it.  Anything else (a symlink, a missing component, a changed
- * directory, an error) goes to the resolver for the whole path. */
+ * made sticky (same device and inode), then one readlinkat(2) per
+ * component below it, relative to a descriptor of that directory held
+ * since (never through a name that may have changed).  Anything else (a
+ * symlink, a missing component, a changed directory, an error) goes to
+ * the resolver for the whole path.  pol_resolve_cache_close() closes the
+ * descriptors. */
 #define POL_RESOLVE_CACHE_SIZE 64
 
 struct pol_resolve_cache {
@@ -185,7 +188,8 @@ struct pol_resolve_cache {
 		char *path, *out;
 		int rc;
 		bool sticky;
-		bool dir; /* sticky, resolved, a directory: dev and ino are set */
+		bool dir; /* sticky, resolved, a directory: fd, dev and ino are set */
+		int fd;	  /* O_PATH, of the directory the path led to when made sticky */
 		dev_t dev;
 		ino_t ino;
 	} e[POL_RESOLVE_CACHE_SIZE];
