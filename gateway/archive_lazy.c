@@ -26,12 +26,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	lib = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *e = dlerror();
-		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBARCHIVE_SONAME,
-			 e ? e : "unknown error");
-	}
+	lib = lazy_open(LIBARCHIVE_SONAME, load_error, sizeof(load_error));
 }
 
 static void *sym(const char *name)

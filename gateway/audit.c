@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "policies/policy.h"
+#include "policies/text.h"
 
 /* A buffer larger than this after a flush (one huge record) is freed. */
 #define KEEP_BYTES (4 * AUDIT_FLUSH_BYTES)
@@ -105,41 +106,6 @@ static void put_int(struct text *t, long long v)
 
 /* ---- JSON, as jansson writes it ---------------------------------------------- */
 
-/* The length of the UTF-8 sequence at |s| (of |n| bytes) and its code point
- * in |*cp|, or 0 when it is not one jansson accepts (utf8_check_first and
- * utf8_check_full in jansson's utf.c): no overlong forms, no surrogates,
- * nothing above U+10FFFF. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char u = s[0];
-	size_t k;
-	uint32_t v;
-	if (u < 0x80) {
-		*cp = u;
-		return 1;
-	}
-	if (u >= 0xC2 && u <= 0xDF)
-		k = 2, v = u & 0x1F;
-	else if (u >= 0xE0 && u <= 0xEF)
-		k = 3, v = u & 0x0F;
-	else if (u >= 0xF0 && u <= 0xF4)
-		k = 4, v = u & 0x07;
-	else
-		return 0; /* a continuation byte, 0xC0, 0xC1, or 0xF5 and above */
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (k == 2 && v < 0x80) ||
-	    (k == 3 && v < 0x800) || (k == 4 && v < 0x10000))
-		return 0;
-	*cp = v;
-	return k;
-}
-
 /* \uXXXX for |u| (below 0x10000) at |out|; returns 6. */
 static size_t u_escape(char *out, uint32_t u)
 {
@@ -186,8 +152,8 @@ static bool put_string(struct text *t, const char *s, size_t n, bool ascii)
 		uint32_t cp = c;
 		size_t k = 1;
 		if (c >= 0x80) {
-			k = utf8_decode(p + i, n - i, &cp);
-			if (!k)
+			k = pol_utf8_next(p + i, n - i, &cp);
+			if (cp == UINT32_MAX)
 				return false;
 			if (!ascii) {
 				i += k;
@@ -232,22 +198,6 @@ enum {
 
 static bool put_value(struct text *t, const json_t *v, int how);
 
-struct member {
-	const char *key;
-	size_t len;
-	const json_t *val;
-};
-
-/* Bytewise key order, a prefix first: jansson's compare_keys. */
-static int member_cmp(const void *a, const void *b)
-{
-	const struct member *x = a, *y = b;
-	int r = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
-	if (r)
-		return r;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
 static bool put_member(struct text *t, const char *key, size_t len, const json_t *val, int how,
 		       bool first)
 {
@@ -272,22 +222,15 @@ static bool put_object(struct text *t, const json_t *v, int how)
 			ok = put_member(t, json_object_iter_key(it), json_object_iter_key_len(it),
 					json_object_iter_value(it), how, i == 0);
 	} else {
-		struct member small[8];
-		struct member *m = n <= 8 ? small : malloc(n * sizeof(*m));
+		size_t k;
+		struct pol_json_member *m = pol_json_members_sorted(v, &k);
 		if (!m) {
 			t->failed = true;
 			return false;
 		}
-		size_t i = 0;
-		for (void *it = json_object_iter(MUT(v)); it && i < n;
-		     it = json_object_iter_next(MUT(v), it), i++)
-			m[i] = (struct member){json_object_iter_key(it), json_object_iter_key_len(it),
-					       json_object_iter_value(it)};
-		qsort(m, i, sizeof(*m), member_cmp);
-		for (size_t j = 0; j < i && ok; j++)
+		for (size_t j = 0; j < k && ok; j++)
 			ok = put_member(t, m[j].key, m[j].len, m[j].val, how, j == 0);
-		if (m != small)
-			free(m);
+		free(m);
 	}
 	put_char(t, '}');
 	return ok;
@@ -527,8 +470,8 @@ static char *utf8_lossy(const char *s, size_t n, size_t *out_n)
 	size_t j = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-		if (k) {
+		size_t k = pol_utf8_next((const unsigned char *)s + i, n - i, &cp);
+		if (cp != UINT32_MAX) {
 			memcpy(o + j, s + i, k);
 			j += k, i += k;
 		} else {

@@ -42,13 +42,9 @@ static pthread_t loader;
 
 static void load(void)
 {
-	lib = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *e = dlerror();
-		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCRYPTO_SONAME,
-			 e ? e : "unknown error");
+	lib = lazy_open(LIBCRYPTO_SONAME, load_error, sizeof(load_error));
+	if (!lib)
 		return;
-	}
 	/* Only SHA-256, HMAC and Ed25519 (bundles) from the default provider
 	 * are used: reading openssl.cnf (and what it may load) would cost
 	 * start-up time and let the environment (OPENSSL_CONF) load code into

@@ -5,6 +5,21 @@
 #ifndef GW_LAZY_FORWARD_H
 #define GW_LAZY_FORWARD_H
 
+#include <dlfcn.h>
+#include <stdio.h>
+
+/* dlopen |soname| (every symbol bound now, none made global); NULL with
+ * the reason in |err| when it cannot be loaded. */
+static inline void *lazy_open(const char *soname, char *err, size_t err_size)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(err, err_size, "cannot load %s: %s", soname, e ? e : "unknown error");
+	}
+	return h;
+}
+
 /* One forwarder with the library's own prototype: the symbol is looked up
  * once; |fail| is returned when it is missing. */
 #define FORWARD(ret, name, fail, params, args)                                                     \

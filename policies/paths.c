@@ -835,15 +835,6 @@ static int resolve_below(const struct pol_resolve_cache *c, size_t i, const char
 	size_t bn = strlen(base), rn = strlen(rest);
 	if (bn + 1 + rn >= PATH_MAX || bn + 1 + rn >= size)
 		return 0;
-	/* Only plain names: the path is lexically normal, but a "." or ".."
-	 * component is for the resolver. */
-	for (const char *p = rest; *p;) {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n == 0 || is_dot(p, n) || is_dotdot(p, n))
-			return 0;
-		p += n + (e != NULL);
-	}
 	struct stat st;
 	if (stat(c->e[i].path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_dev != c->e[i].dev ||
 	    st.st_ino != c->e[i].ino)
@@ -852,6 +843,10 @@ static int resolve_below(const struct pol_resolve_cache *c, size_t i, const char
 	for (const char *p = rest; *p;) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
+		/* Only plain names: the path is lexically normal, but a "." or
+		 * ".." component is for the resolver. */
+		if (n == 0 || is_dot(p, n) || is_dotdot(p, n))
+			return 0;
 		memcpy(sub, rest, (size_t)(p - rest) + n);
 		sub[(size_t)(p - rest) + n] = '\0';
 		/* EINVAL: it exists and is not a symlink. */

@@ -1,6 +1,7 @@
 /* policies/pins.c - tool pinning (rug-pull detection), server identity and
  * description sanitising.  See include/policies/pins.h. */
 #include "policies/pins.h"
+#include "policies/text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -302,44 +303,19 @@ static void canon_number(struct canon *c, const json_t *v)
 		c->err = -EIO;
 }
 
-struct kv {
-	const char *key;
-	size_t len;
-	const json_t *val;
-};
-
-/* Bytewise key order (a prefix sorts first). */
-static int kv_cmp(const void *a, const void *b)
-{
-	const struct kv *x = a, *y = b;
-	int r = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
-	if (r)
-		return r;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
 static void canon_value(struct canon *c, const json_t *v, int depth);
 
 /* An object with its keys sorted; |v|'s keys and values are borrowed. */
 static void canon_object(struct canon *c, const json_t *v, int depth)
 {
-	size_t n = json_object_size(v), i = 0;
-	struct kv *kv = n ? malloc(n * sizeof(*kv)) : NULL;
-	if (n && !kv) {
+	size_t n;
+	struct pol_json_member *kv = pol_json_members_sorted(v, &n);
+	if (!kv && json_object_size(v)) {
 		c->err = -ENOMEM;
 		return;
 	}
-	for (void *it = json_object_iter(MUT(v)); it && i < n;
-	     it = json_object_iter_next(MUT(v), it), i++) {
-		kv[i].key = json_object_iter_key(it);
-		kv[i].len = json_object_iter_key_len(it);
-		kv[i].val = json_object_iter_value(it);
-	}
-	n = i;
-	if (n > 1)
-		qsort(kv, n, sizeof(*kv), kv_cmp);
 	canon_put(c, "{", 1);
-	for (i = 0; i < n && !c->err; i++) {
+	for (size_t i = 0; i < n && !c->err; i++) {
 		if (i)
 			canon_put(c, ",", 1);
 		canon_string(c, kv[i].key, kv[i].len);
@@ -473,57 +449,6 @@ static const char *const finding_names[FK_COUNT] = {
 	"invisible format character", "invalid UTF-8 sequence",
 };
 
-/* Decode the UTF-8 sequence at |s| (|n| >= 1 bytes).  Returns its length
- * with the code point in *cp; for ill-formed input, the length of the
- * maximal ill-formed subpart (Unicode 3.9, U+FFFD substitution of maximal
- * subparts) with *cp = UINT32_MAX.  Rejects overlongs, surrogates and
- * code points over U+10FFFF. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char b = s[0], lo = 0x80, hi = 0xBF;
-	size_t need;
-	uint32_t v;
-	if (b < 0x80) {
-		*cp = b;
-		return 1;
-	}
-	if (b >= 0xC2 && b <= 0xDF) {
-		need = 1;
-		v = b & 0x1F;
-	} else if (b >= 0xE0 && b <= 0xEF) {
-		need = 2;
-		v = b & 0x0F;
-		if (b == 0xE0)
-			lo = 0xA0;
-		else if (b == 0xED)
-			hi = 0x9F;
-	} else if (b >= 0xF0 && b <= 0xF4) {
-		need = 3;
-		v = b & 0x07;
-		if (b == 0xF0)
-			lo = 0x90;
-		else if (b == 0xF4)
-			hi = 0x8F;
-	} else {
-		*cp = UINT32_MAX;
-		return 1;
-	}
-	size_t i = 1;
-	for (; i <= need && i < n; i++) {
-		if (s[i] < lo || s[i] > hi)
-			break;
-		lo = 0x80;
-		hi = 0xBF;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (i <= need) {
-		*cp = UINT32_MAX;
-		return i;
-	}
-	*cp = v;
-	return need + 1;
-}
-
 /* Length of the escape sequence starting with the ESC at |s| (|n| >= 1
  * bytes), as a terminal would consume it. */
 static size_t esc_len(const unsigned char *s, size_t n)
@@ -640,7 +565,7 @@ static void text_scan(const char *str, size_t len, struct tscan *t)
 			continue;
 		}
 		uint32_t cp;
-		size_t n = utf8_next(s + i, len - i, &cp);
+		size_t n = pol_utf8_next(s + i, len - i, &cp);
 		if (cp == UINT32_MAX) {
 			t->count[FK_UTF8]++;
 			tscan_emit(t, "\xEF\xBF\xBD", 3);

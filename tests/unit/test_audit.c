@@ -38,21 +38,6 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	struct tu_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	tu_buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		tu_buf_add(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return b.p;
-}
-
 static void path_in_tmp(char *out, size_t size, const char *name)
 {
 	snprintf(out, size, "%s/%s", tmpdir, name);
@@ -279,7 +264,7 @@ static void records_as_jansson(void **state)
 	gw_audit_close();
 
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_slurp(path, &len);
 	int bad = 0;
 	size_t line_no = 0;
 	for (char *p = text, *nl; (nl = memchr(p, '\n', (size_t)(text + len - p))); p = nl + 1) {
@@ -335,7 +320,7 @@ static void read_install_key(unsigned char key[32])
 	assert_int_equal(gw_audit_key_setup(err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/assay-gateway/audit.key", tmpdir);
 	size_t len;
-	char *k = slurp(path, &len);
+	char *k = tu_slurp(path, &len);
 	assert_int_equal(len, 32);
 	memcpy(key, k, 32);
 	free(k);
@@ -397,7 +382,7 @@ static void argument_hash(void **state)
 	}
 	gw_audit_close();
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_slurp(path, &len);
 	int bad = 0;
 	size_t i = 0;
 	for (char *p = text, *nl; (nl = memchr(p, '\n', (size_t)(text + len - p))); p = nl + 1, i++) {
@@ -437,7 +422,7 @@ static off_t file_size(const char *path)
 static size_t whole_records(const char *path)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_slurp(path, &len);
 	size_t n = 0;
 	char *p = text;
 	for (char *nl; (nl = memchr(p, '\n', (size_t)(text + len - p))); p = nl + 1, n++) {

@@ -103,21 +103,6 @@ static void set_run_id(json_t *doc)
 	json_object_set_new(doc, "run_id", json_string(id));
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	struct tu_buf b = {0};
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		tu_buf_add(&b, tmp, n);
-	fclose(f);
-	tu_buf_add(&b, "", 0);
-	*len = b.len;
-	return b.p;
-}
-
 static void spit(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -314,7 +299,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* gzip without a time stamp (RFC 1952: MTIME is bytes 4-7) */
 	size_t len;
-	unsigned char *raw = (unsigned char *)slurp(path, &len);
+	unsigned char *raw = (unsigned char *)tu_slurp(path, &len);
 	assert_true(len > 10 && raw[0] == 0x1f && raw[1] == 0x8b);
 	assert_true(raw[4] == 0 && raw[5] == 0 && raw[6] == 0 && raw[7] == 0);
 	free(raw);
@@ -437,7 +422,7 @@ static void test_deterministic(void **state)
 	size_t l1, l2;
 	assert_int_equal(gw_bundle_write(in_dir("d1.tar.gz"), doc, NULL, err, sizeof(err)), 0);
 	assert_int_equal(gw_bundle_write(in_dir("d2.tar.gz"), doc, NULL, err, sizeof(err)), 0);
-	char *b1 = slurp(in_dir("d1.tar.gz"), &l1), *b2 = slurp(in_dir("d2.tar.gz"), &l2);
+	char *b1 = tu_slurp(in_dir("d1.tar.gz"), &l1), *b2 = tu_slurp(in_dir("d2.tar.gz"), &l2);
 	assert_int_equal(l1, l2);
 	assert_memory_equal(b1, b2, l1);
 	free(b1);
@@ -529,7 +514,7 @@ static void test_symlink_destination(void **state)
 	json_t *doc = make_doc();
 	assert_int_equal(gw_bundle_write(in_dir("link.tar.gz"), doc, NULL, err, sizeof(err)), 0);
 	size_t len;
-	char *v = slurp(in_dir("victim"), &len);
+	char *v = tu_slurp(in_dir("victim"), &len);
 	assert_string_equal(v, "keep");
 	free(v);
 	struct stat st;
@@ -1086,7 +1071,7 @@ static void test_archive_limits(void **state)
 
 	/* a truncated bundle: findings or unreadable, never a crash */
 	size_t len;
-	char *bytes = slurp(good, &len);
+	char *bytes = tu_slurp(good, &len);
 	for (size_t cut = 1; cut < len; cut += len / 7 + 1) {
 		spit(in_dir("cut.tar.gz"), bytes, cut);
 		RUN(&c, "lint", in_dir("cut.tar.gz"));

@@ -89,6 +89,23 @@ static inline void tu_buf_free(struct tu_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* The whole file at |path| (which must exist), NUL-terminated; its length
+ * in |*len|. */
+static inline char *tu_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	struct tu_buf b = {0};
+	char chunk[4096];
+	size_t n;
+	tu_buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		tu_buf_add(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	return b.p;
+}
+
 /* Deterministic PRNG (xorshift64*). */
 static inline uint64_t tu_rand(uint64_t *s)
 {
