@@ -19,12 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* SHA-256 through OpenSSL's direct functions, as for the tool pins
- * (policies/pins.c): HMAC() looks the algorithm up again at every call,
- * which cost more than the rest of a record. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <nettle/hmac.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -390,8 +385,34 @@ bool gw_audit_enabled(void)
 
 /* ---- time ------------------------------------------------------------------------- */
 
+/* |t| as YYYY-MM-DDTHH:MM:SS (UTC) in |buf|; returns the length (0 when
+ * it does not fit).  Not gmtime_r and strftime: their first call reads the
+ * time zone file (/etc/localtime), on the gateway's start-up path. */
+size_t gw__audit_utc(time_t t, char *buf, size_t size)
+{
+	long long days = t / 86400, secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	/* The civil date of a day number (days since 1970-01-01), in the
+	 * proleptic Gregorian calendar: eras of 400 years from 0000-03-01. */
+	long long z = days + 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long d = doy - (153 * mp + 2) / 5 + 1;
+	long long m = mp < 10 ? mp + 3 : mp - 9;
+	long long y = yoe + era * 400 + (m <= 2);
+	int n = snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y, m, d,
+			 secs / 3600, secs / 60 % 60, secs % 60);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
 /* The time as RFC 3339 UTC with microseconds, in |buf| (at least 40 bytes);
- * returns its length.  gmtime_r and strftime run once per second. */
+ * returns its length.  The date is formatted once per second. */
 static size_t rfc3339(char *buf)
 {
 	static time_t cached_sec = (time_t)-1;
@@ -400,9 +421,7 @@ static size_t rfc3339(char *buf)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != cached_sec || !cached_len) {
-		struct tm tm;
-		gmtime_r(&ts.tv_sec, &tm);
-		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_len = gw__audit_utc(ts.tv_sec, cached, sizeof(cached));
 		cached_sec = ts.tv_sec;
 	}
 	memcpy(buf, cached, cached_len);
@@ -631,6 +650,11 @@ void gw_audit(const char *event, json_t *fields)
 
 static unsigned char audit_key[32];
 static bool audit_key_loaded;
+/* HMAC-SHA256 (RFC 2104) with the install key.  Nettle keeps the states
+ * after the key's inner and outer blocks (set once, with the key) and
+ * starts each message from them, which saves two of the four compressions
+ * of a short message. */
+static struct hmac_sha256_ctx hmac;
 
 static int mkdirs(char *path)
 {
@@ -661,6 +685,7 @@ static int read_key(const char *path)
 	close(fd);
 	if (n != (ssize_t)sizeof(audit_key))
 		return n < 0 ? -e : -EINVAL;
+	hmac_sha256_set_key(&hmac, sizeof(audit_key), audit_key);
 	audit_key_loaded = true;
 	return 0;
 }
@@ -749,42 +774,13 @@ static json_t *redact(const json_t *v)
 						: "<null>");
 }
 
-/* HMAC-SHA256 (RFC 2104) with the install key: the states after the
- * key's inner and outer blocks are computed once and copied for each
- * message, which saves two of the four compressions of a short message
- * and every lookup. */
-static SHA256_CTX hmac_inner, hmac_outer;
-static bool hmac_ready;
-
-static bool hmac_prepare(void)
-{
-	unsigned char pad[SHA256_CBLOCK];
-	/* The key (32 bytes) is shorter than a block: zero-padded. */
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, audit_key, sizeof(audit_key));
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] ^= 0x36;
-	bool ok = SHA256_Init(&hmac_inner) == 1 && SHA256_Update(&hmac_inner, pad, sizeof(pad)) == 1;
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] ^= 0x36 ^ 0x5c;
-	ok = ok && SHA256_Init(&hmac_outer) == 1 &&
-	     SHA256_Update(&hmac_outer, pad, sizeof(pad)) == 1;
-	OPENSSL_cleanse(pad, sizeof(pad));
-	return ok;
-}
-
 int gw__audit_hmac(const void *data, size_t len, unsigned char mac[32])
 {
 	if (!audit_key_loaded)
 		return -1;
-	if (!hmac_ready && !(hmac_ready = hmac_prepare()))
-		return -1;
-	unsigned char inner[SHA256_DIGEST_LENGTH];
-	SHA256_CTX c = hmac_inner;
-	bool ok = SHA256_Update(&c, data, len) == 1 && SHA256_Final(inner, &c) == 1;
-	c = hmac_outer;
-	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) == 1 && SHA256_Final(mac, &c) == 1;
-	return ok ? 0 : -1;
+	hmac_sha256_update(&hmac, len, data);
+	hmac_sha256_digest(&hmac, SHA256_DIGEST_SIZE, mac);
+	return 0;
 }
 
 /* The canonical text of the arguments being hashed (reused). */
@@ -804,7 +800,7 @@ bool gw_audit_arguments(const char *key, const json_t *args, int mode)
 	}
 	canon.len = 0;
 	canon.failed = false;
-	unsigned char mac[SHA256_DIGEST_LENGTH];
+	unsigned char mac[SHA256_DIGEST_SIZE];
 	bool ok = put_value(&canon, args, W_SORTED) && !canon.failed &&
 		  gw__audit_hmac(canon.data, canon.len, mac) == 0;
 	if (canon.cap > KEEP_BYTES) {

@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <uv.h>
 
 /* The buffer is written once it holds this many bytes. */
@@ -124,7 +125,11 @@ char *gw__audit_dumps(const json_t *v, bool canonical, size_t *len);
 /* The string of |len| bytes at |s| as a JSON string, the same way. */
 char *gw__audit_dump_string(const char *s, size_t len, bool ascii, size_t *out_len);
 /* HMAC-SHA256 of |len| bytes with the install key.  Returns 0, or -1 when
- * the key is not loaded or the digest failed. */
+ * the key is not loaded. */
 int gw__audit_hmac(const void *data, size_t len, unsigned char mac[32]);
+/* |t| (seconds since the epoch) as YYYY-MM-DDTHH:MM:SS UTC, as gmtime_r and
+ * strftime would write it; returns the length, 0 when |size| is too
+ * small. */
+size_t gw__audit_utc(time_t t, char *buf, size_t size);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto_lazy.h"
 #include "fileio.h"
 #include "log.h"
 
@@ -174,6 +175,13 @@ EVP_PKEY *gw_bundle_load_key(const char *path, bool want_private, char *err, siz
 		snprintf(err, err_size, "cannot read the key %s", msg);
 		return NULL;
 	}
+	const char *why = gw_crypto_error();
+	if (why) {
+		explicit_bzero(text, len);
+		free(text);
+		snprintf(err, err_size, "%s: evidence bundles are signed and checked with it", why);
+		return NULL;
+	}
 	bool asked = false;
 	EVP_PKEY *key = NULL;
 	if (!want_private) {
@@ -187,7 +195,7 @@ EVP_PKEY *gw_bundle_load_key(const char *path, bool want_private, char *err, siz
 		BIO_free(bio);
 	}
 	ERR_clear_error();
-	OPENSSL_cleanse(text, len);
+	explicit_bzero(text, len);
 	free(text);
 	if (!key) {
 		if (asked)

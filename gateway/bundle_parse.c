@@ -8,6 +8,7 @@
  */
 #include "bundle.h"
 
+#include <nettle/sha2.h>
 #include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,11 +110,12 @@ static bool is_run_id(const char *s)
 
 int gw_bundle_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return -1;
-	for (unsigned i = 0; i < 32; i++)
+	unsigned char md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, sizeof(md), md);
+	for (unsigned i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }

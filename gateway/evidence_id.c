@@ -1,7 +1,7 @@
 /* gateway/evidence_id.c - the deterministic run id of an evidence document. */
 #include "evidence.h"
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,26 +85,19 @@ int gw_evidence_run_id(const json_t *doc, char out[GW_RUN_ID_SIZE])
 	if (rc == 0) {
 		if (l.n)
 			qsort(l.v, l.n, sizeof(*l.v), cmp);
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		unsigned char md[32];
-		unsigned mdlen = 0;
-		if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-			rc = -1;
-		for (size_t k = 0; rc == 0 && k < l.n; k++) {
+		struct sha256_ctx ctx;
+		unsigned char md[SHA256_DIGEST_SIZE];
+		sha256_init(&ctx);
+		for (size_t k = 0; k < l.n; k++) {
 			if (k > 0 && strcmp(l.v[k], l.v[k - 1]) == 0)
 				continue; /* distinct lines only */
-			if (!EVP_DigestUpdate(ctx, l.v[k], strlen(l.v[k])) ||
-			    !EVP_DigestUpdate(ctx, "\n", 1))
-				rc = -1;
+			sha256_update(&ctx, strlen(l.v[k]), (const uint8_t *)l.v[k]);
+			sha256_update(&ctx, 1, (const uint8_t *)"\n");
 		}
-		if (rc == 0 && (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32))
-			rc = -1;
-		EVP_MD_CTX_free(ctx);
-		if (rc == 0) {
-			int n = snprintf(out, GW_RUN_ID_SIZE, "sandbox_");
-			for (int k = 0; k < 8; k++)
-				n += snprintf(out + n, GW_RUN_ID_SIZE - (size_t)n, "%02x", md[k]);
-		}
+		sha256_digest(&ctx, sizeof(md), md);
+		int n = snprintf(out, GW_RUN_ID_SIZE, "sandbox_");
+		for (int k = 0; k < 8; k++)
+			n += snprintf(out + n, GW_RUN_ID_SIZE - (size_t)n, "%02x", md[k]);
 	}
 	for (size_t k = 0; k < l.n; k++)
 		free(l.v[k]);

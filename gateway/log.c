@@ -21,8 +21,11 @@ static struct {
 
 void gw_log_init(int verbosity)
 {
-	memset(&L, 0, sizeof(L));
+	/* Not the line buffer: pages never written are never faulted in. */
 	L.verbosity = verbosity;
+	L.sink = NULL;
+	memset(&L.stats, 0, sizeof(L.stats));
+	L.line_len = 0;
 }
 
 int gw_log_verbosity(void)

@@ -1,7 +1,6 @@
 /* gateway/pins.c - tool pinning: the store on disk and the relay's checks. */
 #include "pins.h"
 
-#include "crypto_lazy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,9 +157,8 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 	int rc = pol_server_identity(cmd, argc, name, pn->identity, sizeof(pn->identity),
 				     pn->label, sizeof(pn->label));
 	if (rc != 0) {
-		const char *why = rc == -EIO ? gw_crypto_error() : NULL;
 		snprintf(err, err_size, "cannot derive the server's identity for pinning: %s%s",
-			 why ? why : strerror(-rc), name ? " (check --name)" : "");
+			 strerror(-rc), name ? " (check --name)" : "");
 		return -1;
 	}
 	int lock = lock_store(pn->path, LOCK_SH);

@@ -303,7 +303,7 @@ static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
  * microseconds, about as long as the filesystem rules. */
 struct seccomp_job {
 	struct sbx_seccomp_request rq;
-	struct sbx_bpf bpf;
+	struct sbx_bpf bpf, self; /* the server's filter, the gateway's own */
 	int rc;
 	char err[256];
 };
@@ -312,6 +312,8 @@ static void *seccomp_thread(void *arg)
 {
 	struct seccomp_job *j = arg;
 	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, j->err, sizeof(j->err));
+	if (j->rc == 0)
+		j->rc = sbx_seccomp_build_self(j->rq.observe, &j->self, j->err, sizeof(j->err));
 	return NULL;
 }
 
@@ -331,9 +333,11 @@ static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_
 	if (j->rc != 0) {
 		snprintf(err, err_size, "%s", j->err);
 		sbx_bpf_free(&j->bpf);
+		sbx_bpf_free(&j->self);
 		return -1;
 	}
 	sb->bpf = j->bpf;
+	sb->self_bpf = j->self;
 	return 0;
 }
 
@@ -615,9 +619,10 @@ bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb)
 #else
 	if (!sb->enabled)
 		return false;
-	char err[256];
-	if (sbx_seccomp_restrict_self(sb->observe, err, sizeof(err)) != 0) {
-		gw_warn("sandbox: %s", err);
+	int rc = sb->self_bpf.insns ? sbx_seccomp_install_self(&sb->self_bpf) : -ENOENT;
+	if (rc != 0) {
+		gw_warn("sandbox: cannot load the gateway's own seccomp filter: %s",
+			strerror(-rc));
 		return false;
 	}
 	sb->gateway_restricted = true;
@@ -765,6 +770,7 @@ void gw_sandbox_close(struct gw_sandbox *sb)
 		close(sb->status_fd);
 	sb->status_fd = -1;
 	sbx_bpf_free(&sb->bpf);
+	sbx_bpf_free(&sb->self_bpf);
 	if (sb->tmp.fd >= 0 && sbx_tmpdir_remove(&sb->tmp) != 0)
 		gw_warn("sandbox: could not remove all of the private directory %s",
 			sb->tmp.path);

@@ -55,7 +55,8 @@ struct gw_sandbox {
 	struct sbx_tmpdir tmp;
 	struct sbx_env env;
 	int ruleset_fd;
-	struct sbx_bpf bpf;
+	struct sbx_bpf bpf;	 /* the server's filter */
+	struct sbx_bpf self_bpf; /* the gateway's own, loaded once the server runs */
 	struct sbx_report report;
 	struct sbx_rlimit rlimits[POL_LIMIT_COUNT + 1];
 	size_t nrlimits;
@@ -92,8 +93,8 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
  * command has ended. */
 unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
 
-/* Once the server runs, the gateway restricts itself
- * (sbx_seccomp_restrict_self).  Not in sanitizer builds: LeakSanitizer
+/* Once the server runs, the gateway restricts itself (the filter of
+ * sbx_seccomp_build_self, compiled by gw_sandbox_prepare).  Not in sanitizer builds: LeakSanitizer
  * stops the threads with ptrace at exit.  Returns true when restricted;
  * a failure is logged and leaves the gateway as it was. */
 bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb);

@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
-#include "crypto_lazy.h"
 #include "bundle.h"
 #include "profile.h"
 #include "policy_cmd.h"
@@ -642,6 +642,8 @@ static int fail_start(struct gw_session *s, int code, const char *reason)
 
 static void audit_start(struct gw_session *s, const char *path)
 {
+	if (!gw_audit_enabled())
+		return;
 	const struct gw_options *o = s->opt;
 	json_t *cmd = json_array();
 	for (int i = 0; i < o->cmd_argc; i++)
@@ -719,16 +721,6 @@ static int start_server(struct gw_session *s, char *path, size_t path_size, int 
 		gw_error("%s", serr_msg);
 		audit_start(s, path);
 		return fail_start(s, 2, "the pin store cannot be read");
-	}
-	const char *why = gw_audit_enabled() && s->policy.audit_arguments == POL_AUDIT_ARGS_HASH
-				  ? gw_crypto_error()
-				  : NULL;
-	if (why) {
-		gw_error("%s; the audit log records tool arguments as keyed hashes "
-			 "(audit.arguments: hash) and cannot do so without it",
-			 why);
-		audit_start(s, path);
-		return fail_start(s, 2, "libcrypto cannot be loaded");
 	}
 
 	int in[2], out[2], err[2];
@@ -831,8 +823,12 @@ static int open_stdio(struct gw_session *s)
 
 int gw_session_run(const struct gw_options *opt)
 {
-	struct gw_session *s = calloc(1, sizeof(*s));
-	if (!s) {
+	/* Zero pages of their own (about 40 KiB, mostly path buffers): only
+	 * those written are ever faulted in, where calloc would clear them
+	 * all. */
+	struct gw_session *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED) {
 		gw_error("out of memory");
 		return 2;
 	}
@@ -864,10 +860,6 @@ int gw_session_run(const struct gw_options *opt)
 	uv_timer_init(&s->loop, &s->verify_timer);
 	s->stop_timer.data = s->finish_timer.data = s->eof_timer.data = s->verify_timer.data = s;
 
-	/* libcrypto loads beside the policy and the sandbox's preparation
-	 * (linked, it would cost every start about 3 ms before main): the
-	 * first digest, the server's identity for its pins, comes after them. */
-	gw_crypto_preload();
 	pol_policy_init(&s->policy);
 	pol_rate_init(&s->rate);
 	/* The server inherits our working directory: relative path arguments
@@ -1000,8 +992,7 @@ out:
 		close(s->sandbox.listener_fd);
 	s->sandbox.listener_fd = -1;
 	gw_sandbox_close(&s->sandbox);
-	gw_crypto_settle();
 	pol_resolve_cache_close(&s->resolve_cache);
-	free(s);
+	munmap(s, sizeof(*s));
 	return code;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -175,6 +176,37 @@ listen:
 		rule(f, DENY, "listen", 0, NULL);
 }
 
+/* Export |f|'s program into |out| and release the context.  Returns 0, or
+ * -1 with a message in f->err. */
+static int export_bpf(struct fb *f, struct sbx_bpf *out)
+{
+	/* libseccomp 2.5 exports only to a descriptor. */
+	int mfd = memfd_create("assay-seccomp", MFD_CLOEXEC);
+	int rc = mfd < 0 ? -errno : seccomp_export_bpf(f->ctx, mfd);
+	seccomp_release(f->ctx);
+	f->ctx = NULL;
+	off_t size = rc == 0 ? lseek(mfd, 0, SEEK_END) : -1;
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		snprintf(f->err, f->err_size, "cannot export the seccomp filter: %s",
+			 rc ? strerror(-rc) : "bad size");
+		if (mfd >= 0)
+			close(mfd);
+		return -1;
+	}
+	out->insns = malloc((size_t)size);
+	if (!out->insns || pread(mfd, out->insns, (size_t)size, 0) != size) {
+		snprintf(f->err, f->err_size, "cannot read the exported seccomp filter");
+		free(out->insns);
+		out->insns = NULL;
+		close(mfd);
+		return -1;
+	}
+	close(mfd);
+	out->len = (size_t)size / sizeof(struct sock_filter);
+	return 0;
+}
+
 int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out, char *err,
 		      size_t err_size)
 {
@@ -229,30 +261,7 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 		return -1;
 	}
 
-	/* libseccomp 2.5 exports only to a descriptor. */
-	int mfd = memfd_create("assay-seccomp", MFD_CLOEXEC);
-	int rc = mfd < 0 ? -errno : seccomp_export_bpf(f.ctx, mfd);
-	seccomp_release(f.ctx);
-	off_t size = rc == 0 ? lseek(mfd, 0, SEEK_END) : -1;
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
-	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		snprintf(err, err_size, "cannot export the seccomp filter: %s",
-			 rc ? strerror(-rc) : "bad size");
-		if (mfd >= 0)
-			close(mfd);
-		return -1;
-	}
-	out->insns = malloc((size_t)size);
-	if (!out->insns || pread(mfd, out->insns, (size_t)size, 0) != size) {
-		snprintf(err, err_size, "cannot read the exported seccomp filter");
-		free(out->insns);
-		out->insns = NULL;
-		close(mfd);
-		return -1;
-	}
-	close(mfd);
-	out->len = (size_t)size / sizeof(struct sock_filter);
-	return 0;
+	return export_bpf(&f, out);
 }
 
 void sbx_bpf_free(struct sbx_bpf *b)
@@ -277,8 +286,9 @@ int sbx_seccomp_install_listener(const struct sbx_bpf *b)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int sbx_seccomp_restrict_self(bool supervise, char *err, size_t err_size)
+int sbx_seccomp_build_self(bool supervise, struct sbx_bpf *out, char *err, size_t err_size)
 {
+	memset(out, 0, sizeof(*out));
 	struct fb f = {.err = err, .err_size = err_size};
 	if (filter_new(&f, SCMP_FLTATR_CTL_TSYNC, 1, supervise ? "process_vm_readv" : NULL) != 0)
 		return -1;
@@ -292,10 +302,27 @@ int sbx_seccomp_restrict_self(bool supervise, char *err, size_t err_size)
 	rule(&f, DENY, "clone", 1, &no_thread);
 	struct scmp_arg_cmp sti = A32(1, 0x5412 /* TIOCSTI */);
 	rule(&f, DENY, "ioctl", 1, &sti);
-	int rc = f.rc ? -1 : seccomp_load(f.ctx);
-	if (rc > 0 || (rc < 0 && !f.rc))
-		snprintf(err, err_size, "cannot load the gateway's own seccomp filter: %s",
-			 strerror(rc < 0 ? -rc : rc));
-	seccomp_release(f.ctx);
-	return rc == 0 ? 0 : -1;
+	if (f.rc) {
+		seccomp_release(f.ctx);
+		return -1;
+	}
+	return export_bpf(&f, out);
+}
+
+int sbx_seccomp_install_self(const struct sbx_bpf *b)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -errno;
+	struct sock_fprog prog = {.len = (unsigned short)b->len, .filter = b->insns};
+	/* TSYNC_ESRCH (Linux 5.7): a thread that cannot be synchronised is an
+	 * error, not a thread id to decode; before it, a positive result is
+	 * that thread's id. */
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH, &prog);
+	if (rc < 0 && errno == EINVAL)
+		rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+			     &prog);
+	if (rc == 0)
+		return 0;
+	return rc < 0 ? -errno : -ESRCH;
 }

@@ -40,6 +40,23 @@ struct walk {
 	unsigned next;	/* names used so far */
 };
 
+/* Rename |name| in |dirfd| to a fresh name at the top of the tree. The
+ * tree is the server's: a name we would pick may already be there (planted,
+ * or left by a removal that was interrupted), so never replace one; try the
+ * next. */
+static int move_to_top(int dirfd, const char *name, int topfd, struct walk *w)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		char to[64];
+		snprintf(to, sizeof(to), ".assay-deep-%u", w->next++);
+		if (renameat2(dirfd, name, topfd, to, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 static int remove_level(int topfd, int dirfd, int depth, struct walk *w)
 {
 	int lfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -70,11 +87,11 @@ static int remove_level(int topfd, int dirfd, int depth, struct walk *w)
 		}
 		if (depth >= MAX_DEPTH) {
 			/* Move it to the top; the caller's next pass takes it. */
-			char name[64];
-			snprintf(name, sizeof(name), ".assay-deep-%u", w->next++);
-			w->moved++;
-			if (renameat(dirfd, e->d_name, topfd, name) != 0)
-				rc = rc ? rc : -errno;
+			int r = move_to_top(dirfd, e->d_name, topfd, w);
+			if (r == 0)
+				w->moved++;
+			else
+				rc = rc ? rc : r;
 			close(sub);
 			continue;
 		}

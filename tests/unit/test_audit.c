@@ -327,6 +327,39 @@ static void read_install_key(unsigned char key[32])
 }
 
 /* Every length across the block boundaries, and a long message. */
+/* The record's date, computed without the time zone file, is gmtime_r's:
+ * the epoch, leap days and centuries, before 1970, and random times over
+ * +-10,000 years (RFC 3339's four-digit years, 0000 to 9999, compared). */
+static void utc_as_libc(void **state)
+{
+	(void)state;
+	time_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800,
+			  4107542399 /* 2100-02-28T23:59:59 */, 4107542400, -2208988800,
+			  -62135596800 /* 0001-01-01 */, 253402300799 /* 9999-12-31T23:59:59 */};
+	unsigned bad = 0;
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		time_t t = i < (int)(sizeof(fixed) / sizeof(fixed[0]))
+				   ? fixed[i]
+				   : (time_t)(((long long)rand() << 31 | rand()) % 315569260000LL) *
+					     (rand() % 2 ? 1 : -1);
+		struct tm tm;
+		char want[64], got[64];
+		assert_non_null(gmtime_r(&t, &tm));
+		if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+			continue;
+		size_t wn = (size_t)snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d",
+					     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+					     tm.tm_hour, tm.tm_min, tm.tm_sec);
+		size_t gn = gw__audit_utc(t, got, sizeof(got));
+		CHECK(bad, gn == wn && memcmp(got, want, wn) == 0, "%lld: %s, want %s",
+		      (long long)t, got, want);
+	}
+	assert_int_equal(bad, 0);
+	char small[8];
+	assert_int_equal(gw__audit_utc(0, small, sizeof(small)), 0);
+}
+
 static void hmac_as_openssl(void **state)
 {
 	(void)state;
@@ -559,6 +592,7 @@ int main(void)
 		cmocka_unit_test(strings_random),
 		cmocka_unit_test(values_as_jansson),
 		cmocka_unit_test(records_as_jansson),
+		cmocka_unit_test(utc_as_libc),
 		cmocka_unit_test(hmac_as_openssl),
 		cmocka_unit_test(argument_hash),
 		cmocka_unit_test(sink_batches),

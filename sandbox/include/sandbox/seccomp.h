@@ -46,15 +46,19 @@ int sbx_seccomp_install(const struct sbx_bpf *b);
  * -errno.  Async-signal-safe. */
 int sbx_seccomp_install_listener(const struct sbx_bpf *b);
 
-/* Restrict the calling process itself, every thread of it (TSYNC), for
- * the rest of its life: the server's deny list, plus no exec, no new
+/* The filter for the calling process itself, every thread of it, for the
+ * rest of its life: the server's deny list, plus no exec, no new
  * processes (threads stay allowed) and no new sockets.  For the gateway
  * once the server runs: it parses hostile JSON with the user's rights,
  * and a bug there must not become a shell.  With |supervise| (profile
  * mode) process_vm_readv stays allowed: the supervisor reads the observed
- * calls' arguments with it.  Sets no_new_privs.  Returns 0
- * or -1 with a message in |err|. */
-int sbx_seccomp_restrict_self(bool supervise, char *err, size_t err_size);
+ * calls' arguments with it.  Built beside the server's filter, before the
+ * spawn.  Returns 0, or -1 with a message in |err|. */
+int sbx_seccomp_build_self(bool supervise, struct sbx_bpf *out, char *err, size_t err_size);
+
+/* Set no_new_privs and install |b| (from sbx_seccomp_build_self) in
+ * every thread of the calling process (TSYNC).  Returns 0 or -errno. */
+int sbx_seccomp_install_self(const struct sbx_bpf *b);
 
 /* The system calls the filter denies, for documentation and `doctor`. */
 extern const char *const sbx_seccomp_denied[];
