@@ -1,5 +1,6 @@
 // Paths of the binaries under test and of the npm-installed MCP servers.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,21 @@ export const DEMO_SERVER = process.env.ASSAY_DEMO_SERVER || path.join(BUILD, 'as
 for (const [name, p] of [['ASSAY_GATEWAY', GATEWAY], ['ASSAY_DEMO_SERVER', DEMO_SERVER]]) {
   if (!fs.existsSync(p))
     throw new Error(`${name}: ${p} does not exist; build the project or set ${name}`);
+}
+
+let stateDir = null;
+/**
+ * $XDG_STATE_HOME for every gateway the tests start (pins, audit key): a
+ * directory of this test process, removed when it exits.  Never the user's
+ * own: a test run there would add a server identity to their pin store for
+ * every temporary path it passes a server.
+ */
+export function testState() {
+  if (!stateDir) {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-it-state-'));
+    process.on('exit', () => fs.rmSync(stateDir, { recursive: true, force: true }));
+  }
+  return stateDir;
 }
 
 /**

@@ -2,14 +2,15 @@
 // stdout line parsed, stderr kept for failure messages.
 import { spawn } from 'node:child_process';
 
-import { DEMO_SERVER, GATEWAY } from './env.mjs';
+import { DEMO_SERVER, GATEWAY, testState } from './env.mjs';
 
 /**
  * The environment for a gateway: ours, without a policy file from the
- * user's environment (the tests set every rule on the command line).
+ * user's environment (the tests set every rule on the command line), with
+ * a state directory of the tests' own (testState).
  */
 export function baseEnv(extra = {}) {
-  const env = { ...process.env, ...extra };
+  const env = { ...process.env, XDG_STATE_HOME: testState(), ...extra };
   delete env.ASSAY_POLICY;
   return env;
 }

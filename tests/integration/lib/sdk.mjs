@@ -1,19 +1,27 @@
 // The official MCP SDK client, connected to a server directly or through
 // the gateway.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { GATEWAY } from './env.mjs';
+import { GATEWAY, testState } from './env.mjs';
 
 /** Spawn parameters for a node server script run directly. */
 export function direct(bin, args = []) {
   return { command: process.execPath, args: [bin, ...args] };
 }
 
-/** Spawn parameters for the same server behind the gateway. */
+/**
+ * Spawn parameters for the same server behind the gateway, with the
+ * environment an editor gives (the SDK's default) and the tests' state
+ * directory.
+ */
 export function gated(gatewayOpts, bin, args = []) {
-  return { command: GATEWAY, args: [...gatewayOpts, '--', process.execPath, bin, ...args] };
+  return {
+    command: GATEWAY,
+    args: [...gatewayOpts, '--', process.execPath, bin, ...args],
+    env: { ...getDefaultEnvironment(), XDG_STATE_HOME: testState() },
+  };
 }
 
 /**
