@@ -15,13 +15,14 @@ static struct {
 	int verbosity;
 	struct gw_sink *sink;
 	struct gw_log_stats stats;
-	char line[MAX_SERVER_LINE];
 	size_t line_len;
 } L = {.verbosity = 1};
+/* Apart from L, which is initialised: zero pages, never read from the
+ * binary, and never faulted in unless the server writes long lines. */
+static char line_buf[MAX_SERVER_LINE];
 
 void gw_log_init(int verbosity)
 {
-	/* Not the line buffer: pages never written are never faulted in. */
 	L.verbosity = verbosity;
 	L.sink = NULL;
 	memset(&L.stats, 0, sizeof(L.stats));
@@ -105,17 +106,17 @@ void gw_log_server_stderr(const char *data, size_t len)
 		if (L.line_len == 0 && nl) {
 			server_line(data, seg); /* whole line, no copy */
 		} else {
-			size_t room = sizeof(L.line) - L.line_len;
+			size_t room = sizeof(line_buf) - L.line_len;
 			size_t take = seg < room ? seg : room;
-			memcpy(L.line + L.line_len, data, take);
+			memcpy(line_buf + L.line_len, data, take);
 			L.line_len += take;
 			if (take < seg) {
 				/* Over-long line: pass the piece, keep going. */
-				server_line(L.line, L.line_len);
+				server_line(line_buf, L.line_len);
 				L.line_len = 0;
 				seg = take;
-			} else if (nl || L.line_len == sizeof(L.line)) {
-				server_line(L.line, L.line_len);
+			} else if (nl || L.line_len == sizeof(line_buf)) {
+				server_line(line_buf, L.line_len);
 				L.line_len = 0;
 			}
 		}
@@ -127,9 +128,9 @@ void gw_log_server_stderr(const char *data, size_t len)
 void gw_log_server_stderr_end(void)
 {
 	if (L.line_len) {
-		if (L.line_len < sizeof(L.line))
-			L.line[L.line_len++] = '\n';
-		server_line(L.line, L.line_len);
+		if (L.line_len < sizeof(line_buf))
+			line_buf[L.line_len++] = '\n';
+		server_line(line_buf, L.line_len);
 		L.line_len = 0;
 	}
 }

@@ -312,8 +312,10 @@ static void *seccomp_thread(void *arg)
 {
 	struct seccomp_job *j = arg;
 	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, j->err, sizeof(j->err));
-	if (j->rc == 0)
-		j->rc = sbx_seccomp_build_self(j->rq.observe, &j->self, j->err, sizeof(j->err));
+	char err[200];
+	if (j->rc == 0 && (j->rc = sbx_seccomp_build_self(j->rq.observe, &j->self, err,
+							   sizeof(err))) != 0)
+		snprintf(j->err, sizeof(j->err), "the gateway's own filter: %s", err);
 	return NULL;
 }
 
@@ -619,10 +621,10 @@ bool gw_sandbox_restrict_gateway(struct gw_sandbox *sb)
 #else
 	if (!sb->enabled)
 		return false;
-	int rc = sb->self_bpf.insns ? sbx_seccomp_install_self(&sb->self_bpf) : -ENOENT;
-	if (rc != 0) {
+	int rc = sb->self_bpf.insns ? sbx_seccomp_install_self(&sb->self_bpf) : 0;
+	if (!sb->self_bpf.insns || rc != 0) {
 		gw_warn("sandbox: cannot load the gateway's own seccomp filter: %s",
-			strerror(-rc));
+			sb->self_bpf.insns ? strerror(-rc) : "it was not built");
 		return false;
 	}
 	sb->gateway_restricted = true;

@@ -821,14 +821,33 @@ static int open_stdio(struct gw_session *s)
 	return 0;
 }
 
+/* The session: zero pages of its own (about 40 KiB, mostly path buffers),
+ * of which only those written are ever faulted in, where calloc would
+ * clear them all.  calloc under AddressSanitizer, which checks it then. */
+static struct gw_session *session_alloc(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return calloc(1, sizeof(struct gw_session));
+#else
+	void *p = mmap(NULL, sizeof(struct gw_session), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+#endif
+}
+
+static void session_free(struct gw_session *s)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	free(s);
+#else
+	munmap(s, sizeof(*s));
+#endif
+}
+
 int gw_session_run(const struct gw_options *opt)
 {
-	/* Zero pages of their own (about 40 KiB, mostly path buffers): only
-	 * those written are ever faulted in, where calloc would clear them
-	 * all. */
-	struct gw_session *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED) {
+	struct gw_session *s = session_alloc();
+	if (!s) {
 		gw_error("out of memory");
 		return 2;
 	}
@@ -993,6 +1012,6 @@ out:
 	s->sandbox.listener_fd = -1;
 	gw_sandbox_close(&s->sandbox);
 	pol_resolve_cache_close(&s->resolve_cache);
-	munmap(s, sizeof(*s));
+	session_free(s);
 	return code;
 }

@@ -422,7 +422,7 @@ int pol_pin_text_digest(const char *text, size_t len, char out[POL_PIN_HEX_LEN +
 	unsigned char md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx c;
 	sha256_init(&c);
-	sha256_update(&c, len, (const uint8_t *)text);
+	sha256_update(&c, len, (const uint8_t *)(len ? text : ""));
 	sha256_digest(&c, sizeof(md), md);
 	to_hex(md, sizeof(md), out);
 	return 0;

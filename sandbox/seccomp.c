@@ -290,7 +290,9 @@ int sbx_seccomp_build_self(bool supervise, struct sbx_bpf *out, char *err, size_
 {
 	memset(out, 0, sizeof(*out));
 	struct fb f = {.err = err, .err_size = err_size};
-	if (filter_new(&f, SCMP_FLTATR_CTL_TSYNC, 1, supervise ? "process_vm_readv" : NULL) != 0)
+	/* Installed by sbx_seccomp_install_self, which asks for TSYNC and
+	 * sets no_new_privs itself. */
+	if (filter_new(&f, SCMP_FLTATR_CTL_NNP, 0, supervise ? "process_vm_readv" : NULL) != 0)
 		return -1;
 
 	static const char *const more[] = {"execve", "execveat", "fork", "vfork", "unshare",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,20 +39,30 @@ static int open_dir_owned(int dirfd, const char *name)
 struct walk {
 	unsigned moved; /* this pass */
 	unsigned next;	/* names used so far */
+	unsigned tag;	/* random: names the server cannot plant ahead */
 };
 
-/* Rename |name| in |dirfd| to a fresh name at the top of the tree. The
- * tree is the server's: a name we would pick may already be there (planted,
- * or left by a removal that was interrupted), so never replace one; try the
- * next. */
+/* Rename |name| in |dirfd| to a fresh name at the top of the tree.  The
+ * tree is the server's: a name we pick may be there already (left by a
+ * removal that was interrupted; the random tag makes planting them in
+ * advance a guess), so never replace one: try the next. */
 static int move_to_top(int dirfd, const char *name, int topfd, struct walk *w)
 {
-	for (int tries = 0; tries < 1000; tries++) {
+	for (int tries = 0; tries < 64; tries++) {
 		char to[64];
-		snprintf(to, sizeof(to), ".assay-deep-%u", w->next++);
-		if (renameat2(dirfd, name, topfd, to, RENAME_NOREPLACE) == 0)
+		snprintf(to, sizeof(to), ".assay-deep-%08x-%u", w->tag, w->next++);
+		int rc = renameat2(dirfd, name, topfd, to, RENAME_NOREPLACE);
+		if (rc != 0 && errno == EINVAL) {
+			/* A filesystem without RENAME_NOREPLACE: renameat refuses
+			 * a non-empty directory and replaces only an empty one. */
+			struct stat st;
+			rc = fstatat(topfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0
+				     ? (errno = EEXIST, -1)
+				     : renameat(dirfd, name, topfd, to);
+		}
+		if (rc == 0)
 			return 0;
-		if (errno != EEXIST)
+		if (errno != EEXIST && errno != ENOTEMPTY)
 			return -errno;
 	}
 	return -EEXIST;
@@ -108,7 +119,9 @@ static int remove_level(int topfd, int dirfd, int depth, struct walk *w)
 
 int sbx_remove_contents(int dirfd)
 {
-	struct walk w = {0, 0};
+	struct walk w = {0, 0, 0};
+	if (getrandom(&w.tag, sizeof(w.tag), GRND_NONBLOCK) != (ssize_t)sizeof(w.tag))
+		w.tag = (unsigned)getpid() ^ (unsigned)time(NULL);
 	for (int pass = 0; pass < 1000; pass++) {
 		w.moved = 0;
 		int rc = remove_level(dirfd, dirfd, 0, &w);

@@ -326,7 +326,6 @@ static void read_install_key(unsigned char key[32])
 	free(k);
 }
 
-/* Every length across the block boundaries, and a long message. */
 /* The record's date, computed without the time zone file, is gmtime_r's:
  * the epoch, leap days and centuries, before 1970, and random times over
  * +-10,000 years (RFC 3339's four-digit years, 0000 to 9999, compared). */
@@ -360,6 +359,7 @@ static void utc_as_libc(void **state)
 	assert_int_equal(gw__audit_utc(0, small, sizeof(small)), 0);
 }
 
+/* Every length across the block boundaries, and a long message. */
 static void hmac_as_openssl(void **state)
 {
 	(void)state;

@@ -55,9 +55,8 @@ static void test_tmpdir_remove(void **state)
 	snprintf(path, sizeof(path), "%s/link-to-file", t.path);
 	assert_int_equal(symlink(victim, path), 0);
 	/* 100 levels deep, deeper than the walk goes before moving trees up,
-	 * below a directory bearing the first name the walk would give the
-	 * subtree it moves up (a server can plant it; an interrupted removal
-	 * leaves it). */
+	 * below a directory named as an older removal named the subtrees it
+	 * moved up (an interrupted one leaves them; a server can plant them). */
 	size_t off = (size_t)snprintf(path, sizeof(path), "%s/.assay-deep-0", t.path);
 	assert_int_equal(mkdir(path, 0700), 0);
 	for (int i = 0; i < 100; i++) {
