@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,51 +297,6 @@ static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
 			       "only from ABI 10)");
 }
 
-/* The seccomp program compiles in a thread of its own while the main
- * thread builds the Landlock ruleset: libseccomp takes a few hundred
- * microseconds, about as long as the filesystem rules. */
-struct seccomp_job {
-	struct sbx_seccomp_request rq;
-	struct sbx_bpf bpf, self; /* the server's filter, the gateway's own */
-	int rc;
-	char err[256];
-};
-
-static void *seccomp_thread(void *arg)
-{
-	struct seccomp_job *j = arg;
-	j->rc = sbx_seccomp_build(&j->rq, &j->bpf, j->err, sizeof(j->err));
-	char err[200];
-	if (j->rc == 0 && (j->rc = sbx_seccomp_build_self(j->rq.observe, &j->self, err,
-							   sizeof(err))) != 0)
-		snprintf(j->err, sizeof(j->err), "the gateway's own filter: %s", err);
-	return NULL;
-}
-
-static int start_seccomp(struct seccomp_job *j, pthread_t *t)
-{
-	if (pthread_create(t, NULL, seccomp_thread, j) == 0)
-		return 0;
-	seccomp_thread(j); /* no thread: do it here */
-	return -1;
-}
-
-static int finish_seccomp(struct gw_sandbox *sb, struct seccomp_job *j, pthread_t *t,
-			  bool threaded, char *err, size_t err_size)
-{
-	if (threaded)
-		pthread_join(*t, NULL);
-	if (j->rc != 0) {
-		snprintf(err, err_size, "%s", j->err);
-		sbx_bpf_free(&j->bpf);
-		sbx_bpf_free(&j->self);
-		return -1;
-	}
-	sb->bpf = j->bpf;
-	sb->self_bpf = j->self;
-	return 0;
-}
-
 /* The gateway's own files: the policy, the pin store, the audit log, the
  * profile outputs, and the state directory (audit key, pins).  Fills
  * |paths| (canonical, malloc'd) and |what|; returns how many. */
@@ -595,19 +549,22 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		return check_fail_closed(sb, pol, cli, err, err_size);
 	}
 
-	struct seccomp_job job = {.rq = {
+	if (prepare_landlock(sb, pol, cli, own, exe, cwd, home, envp, err, err_size) != 0)
+		return 2;
+	/* The filters were compiled with the project (sandbox/seccomp.h). */
+	struct sbx_seccomp_request rq = {
 		.net_restrict = sb->net_restricted,
 		.allow_inet = pol->n_connect_tcp > 0 || pol->n_bind_tcp > 0,
 		.allow_udp = pol->udp,
 		.allow_unix = pol->n_unix_sockets > 0,
 		.allow_listen = pol->n_bind_tcp > 0,
 		.observe = sb->observe,
-	}};
-	pthread_t thread;
-	bool threaded = start_seccomp(&job, &thread) == 0;
-	int ret = prepare_landlock(sb, pol, cli, own, exe, cwd, home, envp, err, err_size);
-	if (finish_seccomp(sb, &job, &thread, threaded, err, err_size) != 0 || ret != 0)
+	};
+	if (sbx_seccomp_program(&rq, &sb->bpf) != 0 ||
+	    sbx_seccomp_program_self(sb->observe, &sb->self_bpf) != 0) {
+		snprintf(err, err_size, "out of memory");
 		return 2;
+	}
 	build_limits(sb, pol);
 	sb->drop_caps = sbx_has_capabilities();
 	return check_fail_closed(sb, pol, cli, err, err_size);

@@ -177,13 +177,42 @@ static void test_landlock_carve(void **state)
 }
 
 /* The seccomp program, installed in a child: the kernel's answers. */
+/* The programs compiled with the project are, every variant of them,
+ * byte for byte what libseccomp compiles now; and the variant index round
+ * trips. */
+static void test_seccomp_prebuilt(void **state)
+{
+	(void)state;
+	char err[256];
+	unsigned bad = 0;
+	for (unsigned i = 0; i < SBX_SECCOMP_VARIANTS + 2; i++) {
+		bool self = i >= SBX_SECCOMP_VARIANTS;
+		struct sbx_seccomp_request rq = sbx_seccomp_variant(self ? 0 : i);
+		assert_int_equal(sbx_seccomp_variant_index(&rq), self ? 0 : i);
+		struct sbx_bpf fresh, built;
+		int rc = self ? sbx_seccomp_build_self(i - SBX_SECCOMP_VARIANTS, &fresh, err,
+						       sizeof(err))
+			      : sbx_seccomp_build(&rq, &fresh, err, sizeof(err));
+		assert_int_equal(rc, 0);
+		rc = self ? sbx_seccomp_program_self(i - SBX_SECCOMP_VARIANTS, &built)
+			  : sbx_seccomp_program(&rq, &built);
+		assert_int_equal(rc, 0);
+		CHECK(bad, fresh.len == built.len && memcmp(fresh.insns, built.insns, fresh.len * 8) == 0,
+		      "%s variant %u: %zu instructions built, %zu compiled now",
+		      self ? "own" : "server", self ? i - SBX_SECCOMP_VARIANTS : i, built.len,
+		      fresh.len);
+		sbx_bpf_free(&fresh);
+		sbx_bpf_free(&built);
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void test_seccomp(void **state)
 {
 	(void)state;
 	struct sbx_seccomp_request rq = {.net_restrict = true, .allow_inet = true};
 	struct sbx_bpf bpf;
-	char err[256];
-	assert_int_equal(sbx_seccomp_build(&rq, &bpf, err, sizeof(err)), 0);
+	assert_int_equal(sbx_seccomp_program(&rq, &bpf), 0); /* what the gateway installs */
 	assert_true(bpf.len > 10);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -261,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_tmpdir_remove),
 		cmocka_unit_test(test_tmpdir_sweep),
 		cmocka_unit_test(test_landlock_carve),
+		cmocka_unit_test(test_seccomp_prebuilt),
 		cmocka_unit_test(test_seccomp),
 		cmocka_unit_test(test_refusal_guess),
 	};

@@ -1,7 +1,8 @@
 /* sandbox/seccomp.h - the server's system call filter.
  *
- * Compiled in the parent with libseccomp and exported as a classic BPF
- * program; the child installs the bytes last, just before exec, so the
+ * Compiled with libseccomp into classic BPF programs when the project is
+ * built (every variant: sandbox/gen/seccomp_gen.c), so that a start costs
+ * no compilation; the child installs the bytes last, just before exec, so the
  * filter may forbid what the earlier steps needed.  Denied calls fail with
  * EPERM (clone3 with ENOSYS, so libc falls back to clone, whose namespace
  * flags are checked); a foreign architecture or the x32 ABI kills the
@@ -32,10 +33,36 @@ struct sbx_bpf {
 	size_t len;  /* number of instructions */
 };
 
-/* Build the filter.  Returns 0, or -1 with a message in |err|. */
+/* The filter for |rq|, compiled when the project was built: the program
+ * sbx_seccomp_build would compile now (a unit test holds them equal),
+ * without the millisecond libseccomp takes.  Returns 0 or -ENOMEM. */
+int sbx_seccomp_program(const struct sbx_seccomp_request *rq, struct sbx_bpf *out);
+
+/* Compile the filter with libseccomp.  Returns 0, or -1 with a message in
+ * |err|. */
 int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out, char *err,
 		      size_t err_size);
 void sbx_bpf_free(struct sbx_bpf *b);
+
+/* Every request is one of 2^6 variants: its flags as bits. */
+#define SBX_SECCOMP_VARIANTS 64
+static inline unsigned sbx_seccomp_variant_index(const struct sbx_seccomp_request *rq)
+{
+	return (unsigned)rq->net_restrict | (unsigned)rq->allow_inet << 1 |
+	       (unsigned)rq->allow_udp << 2 | (unsigned)rq->allow_unix << 3 |
+	       (unsigned)rq->allow_listen << 4 | (unsigned)rq->observe << 5;
+}
+static inline struct sbx_seccomp_request sbx_seccomp_variant(unsigned index)
+{
+	return (struct sbx_seccomp_request){
+		.net_restrict = index & 1,
+		.allow_inet = index >> 1 & 1,
+		.allow_udp = index >> 2 & 1,
+		.allow_unix = index >> 3 & 1,
+		.allow_listen = index >> 4 & 1,
+		.observe = index >> 5 & 1,
+	};
+}
 
 /* Install |b| in the calling thread (async-signal-safe: one system call).
  * no_new_privs must already be set.  Returns 0 or -errno. */
@@ -55,6 +82,9 @@ int sbx_seccomp_install_listener(const struct sbx_bpf *b);
  * calls' arguments with it.  Built beside the server's filter, before the
  * spawn.  Returns 0, or -1 with a message in |err|. */
 int sbx_seccomp_build_self(bool supervise, struct sbx_bpf *out, char *err, size_t err_size);
+/* The same, compiled when the project was built (see sbx_seccomp_program).
+ * Returns 0 or -ENOMEM. */
+int sbx_seccomp_program_self(bool supervise, struct sbx_bpf *out);
 
 /* Set no_new_privs and install |b| (from sbx_seccomp_build_self) in
  * every thread of the calling process (TSYNC).  Returns 0 or -errno. */
