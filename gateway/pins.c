@@ -1,9 +1,10 @@
 /* gateway/pins.c - tool pinning: the store on disk and the relay's checks. */
 #include "pins.h"
 
-
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,26 +107,148 @@ static int write_store(const char *path, const json_t *store, char *err, size_t 
 	return rc;
 }
 
+/* ---- one file per server ----------------------------------------------------
+ *
+ * The store |path| (pins.json) is a directory, "<path>.d", of one store
+ * document per server, named by the SHA-256 of its identity: a start reads
+ * its own server's pins only, however many servers are pinned (a single
+ * file of 20 servers with large tool lists cost every start about 10 ms to
+ * parse).  A single-file store of an earlier version, at |path| itself, is
+ * split into that directory the first time it is seen, and kept as
+ * "<path>.migrated".  Every operation holds "<path>.lock". */
+
+static int shard_dir(const char *store, char *out, size_t size)
+{
+	return (size_t)snprintf(out, size, "%s.d", store) < size ? 0 : -ENAMETOOLONG;
+}
+
+static int shard_path(const char *store, const char *identity, char *out, size_t size)
+{
+	unsigned char md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	sha256_init(&c);
+	sha256_update(&c, strlen(identity), (const uint8_t *)identity);
+	sha256_digest(&c, sizeof(md), md);
+	char hex[2 * sizeof(md) + 1];
+	for (size_t i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return (size_t)snprintf(out, size, "%s.d/%s.json", store, hex) < size ? 0 : -ENAMETOOLONG;
+}
+
+/* Write the pins of |identity| (|label|, |set|) to its own file. */
+static int write_shard(const char *store, const char *identity, const char *label,
+		       const struct pol_pinset *set, char *err, size_t err_size)
+{
+	char dir[4200], file[4300];
+	int rc = shard_dir(store, dir, sizeof(dir));
+	if (rc == 0)
+		rc = shard_path(store, identity, file, sizeof(file));
+	if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc != 0) {
+		snprintf(err, err_size, "cannot create the pin store %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	json_t *doc = pol_pinstore_new();
+	rc = doc ? pol_pinstore_put(doc, identity, label, set) : -ENOMEM;
+	if (rc == 0)
+		rc = write_store(file, doc, err, err_size);
+	else
+		snprintf(err, err_size, "cannot update the pin store: %s", strerror(-rc));
+	json_decref(doc);
+	return rc;
+}
+
+/* Split a single-file store at |store| into files of their own; the
+ * caller holds the lock exclusively.  Returns 0 (also when there is none)
+ * or -errno with |err|. */
+static int migrate(const char *store, char *err, size_t err_size)
+{
+	struct stat st;
+	if (lstat(store, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		int e = errno;
+		snprintf(err, err_size, "cannot read the pin store %s: %s", store, strerror(e));
+		return -e;
+	}
+	json_t *old = NULL;
+	int rc = read_store(store, &old, err, err_size);
+	const char *id;
+	json_t *srv;
+	json_object_foreach(rc == 0 ? json_object_get(old, "servers") : NULL, id, srv) {
+		char file[4300];
+		struct pol_pinset *set = NULL;
+		if ((rc = shard_path(store, id, file, sizeof(file))) != 0 ||
+		    (rc = pol_pinstore_get(old, id, &set)) != 0) {
+			snprintf(err, err_size, "cannot move the pins of %s out of %s: %s", id, store,
+				 strerror(-rc));
+			break;
+		}
+		/* A server pinned since (by a newer gateway) keeps those pins. */
+		if (lstat(file, &st) != 0 && errno == ENOENT)
+			rc = write_shard(store, id, json_string_value(json_object_get(srv, "label")),
+					 set, err, err_size);
+		pol_pinset_free(set);
+		if (rc != 0)
+			break;
+	}
+	json_decref(old);
+	char kept[4200];
+	snprintf(kept, sizeof(kept), "%s.migrated", store);
+	if (rc == 0 && rename(store, kept) != 0) {
+		rc = -errno;
+		snprintf(err, err_size, "cannot move the pin store %s to %s: %s", store, kept,
+			 strerror(errno));
+	}
+	return rc;
+}
+
+/* Lock the store |how| (LOCK_SH, LOCK_EX), first splitting a single-file
+ * store if there is one.  Returns the lock's descriptor, or -1 with |err|. */
+static int open_store(const char *store, int how, char *err, size_t err_size)
+{
+	int lock = lock_store(store, how);
+	if (lock >= 0 && how == LOCK_SH && access(store, F_OK) == 0) {
+		close(lock);
+		lock = lock_store(store, how = LOCK_EX);
+	}
+	if (lock < 0) {
+		snprintf(err, err_size, "cannot lock the pin store %s: %s", store, strerror(-lock));
+		return -1;
+	}
+	if (how == LOCK_EX && migrate(store, err, err_size) != 0) {
+		close(lock);
+		return -1;
+	}
+	return lock;
+}
+
+/* The store document of |identity| (empty when it has none). */
+static int read_shard(const char *store, const char *identity, json_t **doc, char *err,
+		      size_t err_size)
+{
+	char file[4300];
+	int rc = shard_path(store, identity, file, sizeof(file));
+	if (rc != 0) {
+		snprintf(err, err_size, "the pin store's name %s is too long", store);
+		return rc;
+	}
+	return read_store(file, doc, err, err_size);
+}
+
 /* Merge |set| for |identity| into the store on disk. */
 static int save(struct gw_pins *pn)
 {
 	char err[600];
-	int lock = lock_store(pn->path, LOCK_EX);
+	int lock = open_store(pn->path, LOCK_EX, err, sizeof(err));
 	if (lock < 0) {
-		gw_error("cannot lock the pin store %s: %s", pn->path, strerror(-lock));
-		return lock;
+		gw_error("%s", err);
+		return -1;
 	}
-	json_t *store = NULL;
-	int rc = read_store(pn->path, &store, err, sizeof(err));
-	if (rc == 0)
-		rc = pol_pinstore_put(store, pn->identity, pn->label, pn->set);
-	if (rc == 0)
-		rc = write_store(pn->path, store, err, sizeof(err));
-	else if (!err[0])
-		snprintf(err, sizeof(err), "cannot update the pin store: %s", strerror(-rc));
+	int rc = write_shard(pn->path, pn->identity, pn->label, pn->set, err, sizeof(err));
 	if (rc != 0)
 		gw_error("%s", err);
-	json_decref(store);
 	close(lock);
 	return rc;
 }
@@ -161,14 +284,11 @@ int gw_pins_open(struct gw_pins *pn, const struct pol_policy *pol, char *const *
 			 strerror(-rc), name ? " (check --name)" : "");
 		return -1;
 	}
-	int lock = lock_store(pn->path, LOCK_SH);
-	if (lock < 0) {
-		snprintf(err, err_size, "cannot lock the pin store %s: %s", pn->path,
-			 strerror(-lock));
+	int lock = open_store(pn->path, LOCK_SH, err, err_size);
+	if (lock < 0)
 		return -1;
-	}
 	json_t *store = NULL;
-	rc = read_store(pn->path, &store, err, err_size);
+	rc = read_shard(pn->path, pn->identity, &store, err, err_size);
 	close(lock);
 	if (rc != 0)
 		return -1;
@@ -378,6 +498,114 @@ static int pins_usage(void)
 	return 2;
 }
 
+/* Print the servers of the store document |store|. */
+static void list_doc(json_t *store)
+{
+	const char *id;
+	json_t *srv;
+	json_object_foreach(json_object_get(store, "servers"), id, srv) {
+		printf("%s\n  identity: %s\n", json_string_value(json_object_get(srv, "label"))
+						       ?: "(no label)", id);
+		struct pol_pinset *set = NULL;
+		pol_pinstore_get(store, id, &set);
+		const char *tn;
+		json_t *t;
+		json_object_foreach(json_object_get(srv, "tools"), tn, t) {
+			char what[300] = "";
+			int p = set ? pol_pinset_pending(set, tn, what, sizeof(what)) : 0;
+			printf("  %-32s %s\n", tn, p == 1 ? what : "pinned");
+		}
+		pol_pinset_free(set);
+	}
+}
+
+static int is_shard(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+	return e->d_name[0] != '.' && n > 5 && strcmp(e->d_name + n - 5, ".json") == 0;
+}
+
+/* `pins list`: every server's file, in name order. */
+static int pins_list(const char *store)
+{
+	char dir[4200], err[700];
+	if (shard_dir(store, dir, sizeof(dir)) != 0)
+		return 2;
+	struct dirent **names;
+	int n = scandir(dir, &names, is_shard, alphasort);
+	if (n < 0 && errno == ENOENT)
+		return 0; /* nothing pinned yet */
+	if (n < 0) {
+		fprintf(stderr, "assay-gateway: error: cannot list %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	int status = 0;
+	for (int k = 0; k < n; k++) {
+		char file[4500];
+		json_t *doc = NULL;
+		snprintf(file, sizeof(file), "%s/%s", dir, names[k]->d_name);
+		if (read_store(file, &doc, err, sizeof(err)) == 0)
+			list_doc(doc);
+		else {
+			fprintf(stderr, "assay-gateway: error: %s\n", err);
+			status = 2;
+		}
+		json_decref(doc);
+		free(names[k]);
+	}
+	free(names);
+	return status;
+}
+
+/* `pins approve`: the pending definitions of |tools| (all without) of the
+ * server started as |cmd| (|argc| words) or named |name|. */
+static int pins_approve(const char *store, char *const *cmd, int argc, const char *name,
+			const char *const *tools, int ntools)
+{
+	if (!name && argc <= 0)
+		return pins_usage();
+	char id[POL_PIN_ID_MAX + 1], label[POL_PIN_LABEL_MAX + 1], err[700];
+	json_t *doc = NULL;
+	struct pol_pinset *set = NULL;
+	int rc = pol_server_identity(cmd, argc, name, id, sizeof(id), label, sizeof(label));
+	if (rc == 0 && read_shard(store, id, &doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "assay-gateway: error: %s\n", err);
+		return 2;
+	}
+	if (rc == 0)
+		rc = pol_pinstore_get(doc, id, &set);
+	json_decref(doc);
+	if (rc != 0 || !set) {
+		fprintf(stderr, "assay-gateway: error: no pins for %s in %s\n", name ? name : label,
+			store);
+		return 1;
+	}
+	char now[40];
+	gw_rfc3339_now(now, sizeof(now));
+	int n = 0, status = 0;
+	if (ntools == 0) {
+		n = pol_pinset_approve(set, NULL, NULL, now);
+		n += pol_pinset_approve_instructions(set, NULL) > 0;
+	}
+	for (int t = 0; t < ntools && n >= 0; t++) {
+		int r = pol_pinset_approve(set, tools[t], NULL, now);
+		if (r < 0) {
+			fprintf(stderr, "assay-gateway: error: tool '%s' is not pinned for this "
+				"server\n", tools[t]);
+			status = 1;
+		} else {
+			n += r;
+		}
+	}
+	if (n > 0 && write_shard(store, id, label, set, err, sizeof(err)) != 0) {
+		fprintf(stderr, "assay-gateway: error: %s\n", err);
+		status = 2;
+	}
+	printf("approved %d change(s) for %s\n", n > 0 ? n : 0, name ? name : label);
+	pol_pinset_free(set);
+	return status;
+}
+
 int gw_pins_command(int argc, char **argv)
 {
 	const char *store_path = NULL, *name = NULL;
@@ -407,80 +635,13 @@ int gw_pins_command(int argc, char **argv)
 		      stderr);
 		return 2;
 	}
-	int lock = lock_store(path, approve ? LOCK_EX : LOCK_SH);
+	int lock = open_store(path, approve ? LOCK_EX : LOCK_SH, err, sizeof(err));
 	if (lock < 0) {
-		fprintf(stderr, "assay-gateway: error: cannot lock %s: %s\n", path, strerror(-lock));
-		return 2;
-	}
-	json_t *store = NULL;
-	int rc = read_store(path, &store, err, sizeof(err));
-	if (rc != 0) {
 		fprintf(stderr, "assay-gateway: error: %s\n", err);
-		close(lock);
 		return 2;
 	}
-	int status = 0;
-	if (!approve) {
-		const char *id;
-		json_t *srv;
-		json_object_foreach(json_object_get(store, "servers"), id, srv) {
-			printf("%s\n  identity: %s\n", json_string_value(json_object_get(srv, "label"))
-							       ?: "(no label)", id);
-			struct pol_pinset *set = NULL;
-			pol_pinstore_get(store, id, &set);
-			const char *tn;
-			json_t *t;
-			json_object_foreach(json_object_get(srv, "tools"), tn, t) {
-				char what[300] = "";
-				int p = set ? pol_pinset_pending(set, tn, what, sizeof(what)) : 0;
-				printf("  %-32s %s\n", tn, p == 1 ? what : "pinned");
-			}
-			pol_pinset_free(set);
-		}
-	} else {
-		if (!name && i >= argc) {
-			json_decref(store);
-			close(lock);
-			return pins_usage();
-		}
-		char id[POL_PIN_ID_MAX + 1], label[POL_PIN_LABEL_MAX + 1];
-		rc = pol_server_identity(argv + i, argc - i, name, id, sizeof(id), label,
-					 sizeof(label));
-		struct pol_pinset *set = NULL;
-		if (rc == 0)
-			rc = pol_pinstore_get(store, id, &set);
-		if (rc != 0 || !set) {
-			fprintf(stderr, "assay-gateway: error: no pins for %s in %s\n",
-				name ? name : label, path);
-			status = 1;
-		} else {
-			char now[40];
-			gw_rfc3339_now(now, sizeof(now));
-			int n = 0;
-			if (ntools == 0) {
-				n = pol_pinset_approve(set, NULL, NULL, now);
-				n += pol_pinset_approve_instructions(set, NULL) > 0;
-			}
-			for (int t = 0; t < ntools && n >= 0; t++) {
-				int r = pol_pinset_approve(set, tools[t], NULL, now);
-				if (r < 0) {
-					fprintf(stderr, "assay-gateway: error: tool '%s' is not pinned "
-						"for this server\n", tools[t]);
-					status = 1;
-				} else {
-					n += r;
-				}
-			}
-			if (n > 0 && pol_pinstore_put(store, id, label, set) == 0 &&
-			    write_store(path, store, err, sizeof(err)) != 0) {
-				fprintf(stderr, "assay-gateway: error: %s\n", err);
-				status = 2;
-			}
-			printf("approved %d change(s) for %s\n", n > 0 ? n : 0, name ? name : label);
-			pol_pinset_free(set);
-		}
-	}
-	json_decref(store);
+	int status = approve ? pins_approve(path, argv + i, argc - i, name, tools, ntools)
+			     : pins_list(path);
 	close(lock);
 	return status;
 }

@@ -300,7 +300,7 @@ static void report_network(struct gw_sandbox *sb, const struct pol_sandbox *pol)
 /* The gateway's own files: the policy, the pin store, the audit log, the
  * profile outputs, and the state directory (audit key, pins).  Fills
  * |paths| (canonical, malloc'd) and |what|; returns how many. */
-#define OWN_MAX 8
+#define OWN_MAX 9
 static size_t own_files(const struct gw_sandbox_own *own, char *const *envp, const char *home,
 			char *paths[OWN_MAX], const char *what[OWN_MAX])
 {
@@ -310,11 +310,15 @@ static size_t own_files(const struct gw_sandbox_own *own, char *const *envp, con
 		snprintf(state, sizeof(state), "%s/assay-gateway", xdg);
 	else if (home)
 		snprintf(state, sizeof(state), "%s/.local/state/assay-gateway", home);
+	char pins_dir[PATH_MAX] = ""; /* where the pin store keeps each server's file */
+	if (own && own->pins)
+		snprintf(pins_dir, sizeof(pins_dir), "%s.d", own->pins);
 	const struct {
 		const char *what, *path;
 	} files[OWN_MAX] = {
 		{"policy file", own ? own->policy : NULL},
 		{"pin store", own ? own->pins : NULL},
+		{"pin store", pins_dir[0] ? pins_dir : NULL},
 		{"audit log", own ? own->audit : NULL},
 		{"state directory", state[0] ? state : NULL},
 		{"profile output", own ? own->outputs[0] : NULL},

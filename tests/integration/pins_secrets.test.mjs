@@ -64,9 +64,13 @@ describe('tool pinning', () => {
     assert.equal(changes[0].tool, 'echo');
     assert.equal(changes[0].action, 'blocked');
 
-    // The store is private.
-    const store = path.join(state, 'assay-gateway', 'pins.json');
-    assert.equal(fs.statSync(store).mode & 0o777, 0o600);
+    // The store is private: a directory of one file per server.
+    const store = path.join(state, 'assay-gateway', 'pins.json.d');
+    assert.equal(fs.statSync(store).mode & 0o777, 0o700);
+    const files = fs.readdirSync(store);
+    assert.equal(files.length, 1, files.join(' '));
+    assert.match(files[0], /^[0-9a-f]{64}\.json$/);
+    assert.equal(fs.statSync(path.join(store, files[0])).mode & 0o777, 0o600);
 
     // Approving adopts the changed definition: a session that mutates again
     // is then allowed to call echo (its description is the approved one).
@@ -87,6 +91,39 @@ describe('tool pinning', () => {
       await gw2.send(callReq(4, 'echo', { text: 'back' }));
       assert.equal(resultText(await gw2.response(4)), 'back');
     });
+  });
+
+  test('a single-file store of an earlier version is split into files, and its pins hold', T, async (t) => {
+    const state = tmpDir(t);
+    // Pin the tools, then turn the store into the single file an earlier
+    // version wrote (the same document, holding every server), with a
+    // second server beside it.
+    await session(t, state, [], async (gw) => {
+      await gw.send(req(1, 'tools/list'));
+      await gw.response(1);
+    });
+    const dir = path.join(state, 'assay-gateway');
+    const [file] = fs.readdirSync(path.join(dir, 'pins.json.d'));
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'pins.json.d', file), 'utf8'));
+    const [[id, entry]] = Object.entries(doc.servers);
+    doc.servers['sha256:' + '0'.repeat(64)] = { ...entry, label: 'another server' };
+    fs.rmSync(path.join(dir, 'pins.json.d'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pins.json'), JSON.stringify(doc), { mode: 0o600 });
+
+    // The pins still apply: a changed description is blocked.
+    await session(t, state, [], async (gw) => {
+      await gw.send(callReq(1, 'mutate'));
+      await gw.response(1);
+      await gw.send(callReq(2, 'echo', { text: 'after' }));
+      assert.match(resultText(await gw.response(2)), /rule pins\.on_change/);
+    });
+    assert.ok(!fs.existsSync(path.join(dir, 'pins.json')), 'the single file is moved away');
+    assert.ok(fs.existsSync(path.join(dir, 'pins.json.migrated')));
+    assert.equal(fs.readdirSync(path.join(dir, 'pins.json.d')).length, 2);
+    const list = spawnSync(GATEWAY, ['pins', 'list'], { encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`identity: ${id}`));
+    assert.match(list.stdout, /another server/);
   });
 
   test('pins.on_change: warn logs the change and lets the tool through', T, async (t) => {
@@ -147,6 +184,20 @@ describe('tool pinning', () => {
     assert.match(r.stderr, /pin store .* is corrupt/);
     assert.equal(r.stdout, '');
     assert.equal(fs.existsSync(notes), false, 'the server must not have run');
+  });
+
+  test("a corrupt file of this server's pins stops the gateway too", T, async (t) => {
+    const state = tmpDir(t);
+    await session(t, state, [], async (gw) => {
+      await gw.send(req(1, 'tools/list'));
+      await gw.response(1);
+    });
+    const dir = path.join(state, 'assay-gateway', 'pins.json.d');
+    const [file] = fs.readdirSync(dir);
+    fs.writeFileSync(path.join(dir, file), '{"version":1,"servers":{"x":');
+    const r = spawnSync(GATEWAY, demoArgs(), { input: '', encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`pin store .*${file} is corrupt`));
   });
 });
 
