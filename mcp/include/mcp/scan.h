@@ -91,12 +91,13 @@ enum mcp_scan_error {
 };
 
 struct mcp_scanner {
-	struct mcp_envelope env;
+	struct mcp_envelope env; /* the envelope, for a scanner fed piece by piece */
 	size_t offset; /* bytes consumed so far */
 	int error;     /* first error, sticky */
 	size_t error_offset;
 
 	/* private state */
+	struct mcp_envelope *e; /* where the envelope is built: &env, or mcp_scan's */
 	uint8_t state, after_string, cur_member, lit_pos;
 	const char *lit;
 	uint8_t utf8_need, utf8_lo, utf8_hi, hex_left;
