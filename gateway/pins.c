@@ -135,18 +135,34 @@ static int shard_path(const char *store, const char *identity, char *out, size_t
 	return (size_t)snprintf(out, size, "%s.d/%s.json", store, hex) < size ? 0 : -ENAMETOOLONG;
 }
 
+/* Create the directory of the servers' files (0700), or check that it is
+ * one (not a link).  Returns 0 or -errno with |err|. */
+static int make_shard_dir(const char *store, char *err, size_t err_size)
+{
+	char dir[4200];
+	int rc = shard_dir(store, dir, sizeof(dir));
+	struct stat st;
+	if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc == 0 && lstat(dir, &st) != 0)
+		rc = -errno;
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc != 0)
+		snprintf(err, err_size, "cannot create the pin store %s: %s", dir, strerror(-rc));
+	return rc;
+}
+
 /* Write the pins of |identity| (|label|, |set|) to its own file. */
 static int write_shard(const char *store, const char *identity, const char *label,
 		       const struct pol_pinset *set, char *err, size_t err_size)
 {
-	char dir[4200], file[4300];
-	int rc = shard_dir(store, dir, sizeof(dir));
-	if (rc == 0)
-		rc = shard_path(store, identity, file, sizeof(file));
-	if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-		rc = -errno;
-	if (rc != 0) {
-		snprintf(err, err_size, "cannot create the pin store %s: %s", dir, strerror(-rc));
+	char file[4300];
+	int rc = make_shard_dir(store, err, err_size);
+	if (rc != 0)
+		return rc;
+	if ((rc = shard_path(store, identity, file, sizeof(file))) != 0) {
+		snprintf(err, err_size, "the pin store's name %s is too long", store);
 		return rc;
 	}
 	json_t *doc = pol_pinstore_new();
@@ -174,6 +190,8 @@ static int migrate(const char *store, char *err, size_t err_size)
 	}
 	json_t *old = NULL;
 	int rc = read_store(store, &old, err, err_size);
+	if (rc == 0)
+		rc = make_shard_dir(store, err, err_size);
 	const char *id;
 	json_t *srv;
 	json_object_foreach(rc == 0 ? json_object_get(old, "servers") : NULL, id, srv) {
@@ -186,17 +204,43 @@ static int migrate(const char *store, char *err, size_t err_size)
 			break;
 		}
 		/* A server pinned since (by a newer gateway) keeps those pins. */
-		if (lstat(file, &st) != 0 && errno == ENOENT)
+		if (lstat(file, &st) == 0)
+			rc = 0;
+		else if (errno == ENOENT)
 			rc = write_shard(store, id, json_string_value(json_object_get(srv, "label")),
 					 set, err, err_size);
+		else {
+			rc = -errno;
+			snprintf(err, err_size, "cannot check %s: %s", file, strerror(errno));
+		}
 		pol_pinset_free(set);
 		if (rc != 0)
 			break;
 	}
 	json_decref(old);
-	char kept[4200];
-	snprintf(kept, sizeof(kept), "%s.migrated", store);
-	if (rc == 0 && rename(store, kept) != 0) {
+	/* The files are on disk (each synced) and named in the directory
+	 * before the single file goes; an earlier backup is never replaced. */
+	char dir[4200], kept[4300];
+	int dfd = rc == 0 && shard_dir(store, dir, sizeof(dir)) == 0
+			  ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			  : -1;
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	for (unsigned n = 0; rc == 0; n++) {
+		if (n == 0)
+			snprintf(kept, sizeof(kept), "%s.migrated", store);
+		else
+			snprintf(kept, sizeof(kept), "%s.migrated.%u", store, n);
+		int r = renameat2(AT_FDCWD, store, AT_FDCWD, kept, RENAME_NOREPLACE);
+		struct stat kst;
+		if (r != 0 && errno == EINVAL) /* a filesystem without RENAME_NOREPLACE */
+			r = lstat(kept, &kst) == 0 ? (errno = EEXIST, -1) : rename(store, kept);
+		if (r == 0)
+			break;
+		if (errno == EEXIST && n < 1000)
+			continue;
 		rc = -errno;
 		snprintf(err, err_size, "cannot move the pin store %s to %s: %s", store, kept,
 			 strerror(errno));
@@ -209,7 +253,7 @@ static int migrate(const char *store, char *err, size_t err_size)
 static int open_store(const char *store, int how, char *err, size_t err_size)
 {
 	int lock = lock_store(store, how);
-	if (lock >= 0 && how == LOCK_SH && access(store, F_OK) == 0) {
+	if (lock >= 0 && how == LOCK_SH && faccessat(AT_FDCWD, store, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		close(lock);
 		lock = lock_store(store, how = LOCK_EX);
 	}
@@ -576,7 +620,7 @@ static int pins_approve(const char *store, char *const *cmd, int argc, const cha
 		rc = pol_pinstore_get(doc, id, &set);
 	json_decref(doc);
 	if (rc != 0 || !set) {
-		fprintf(stderr, "assay-gateway: error: no pins for %s in %s\n", name ? name : label,
+		fprintf(stderr, "assay-gateway: error: no pins for %s in %s.d\n", name ? name : label,
 			store);
 		return 1;
 	}

@@ -564,9 +564,11 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 		.allow_listen = pol->n_bind_tcp > 0,
 		.observe = sb->observe,
 	};
-	if (sbx_seccomp_program(&rq, &sb->bpf) != 0 ||
-	    sbx_seccomp_program_self(sb->observe, &sb->self_bpf) != 0) {
-		snprintf(err, err_size, "out of memory");
+	int src = sbx_seccomp_program(&rq, &sb->bpf);
+	if (src == 0)
+		src = sbx_seccomp_program_self(sb->observe, &sb->self_bpf);
+	if (src != 0) {
+		snprintf(err, err_size, "cannot set up the seccomp filter: %s", strerror(-src));
 		return 2;
 	}
 	build_limits(sb, pol);

@@ -94,7 +94,7 @@ int gw_sandbox_prepare(struct gw_sandbox *sb, const struct pol_sandbox *pol,
 unsigned gw_sandbox_sweep(const struct gw_sandbox *sb);
 
 /* Once the server runs, the gateway restricts itself (the filter of
- * sbx_seccomp_build_self, compiled by gw_sandbox_prepare).  Not in
+ * sbx_seccomp_build_self, compiled with the project).  Not in
  * sanitizer builds: LeakSanitizer stops the threads with ptrace at exit.
  * Returns true when restricted; a failure is logged and leaves the
  * gateway as it was. */

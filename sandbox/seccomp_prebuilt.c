@@ -22,7 +22,13 @@ static int copy(const struct sbx_bpf_const *p, struct sbx_bpf *out)
 
 int sbx_seccomp_program(const struct sbx_seccomp_request *rq, struct sbx_bpf *out)
 {
-	return copy(&sbx_seccomp_server_programs[sbx_seccomp_variant_index(rq)], out);
+	unsigned i = sbx_seccomp_variant_index(rq);
+	struct sbx_seccomp_request v = sbx_seccomp_variant(i);
+	if (memcmp(&v, rq, sizeof(v)) != 0) { /* a field the index does not cover */
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	return copy(&sbx_seccomp_server_programs[i], out);
 }
 
 int sbx_seccomp_program_self(bool supervise, struct sbx_bpf *out)

@@ -205,6 +205,9 @@ static void test_seccomp_prebuilt(void **state)
 		sbx_bpf_free(&built);
 	}
 	assert_int_equal(bad, 0);
+	/* Every flag set picks the last variant. */
+	struct sbx_seccomp_request all = {true, true, true, true, true, true};
+	assert_int_equal(sbx_seccomp_variant_index(&all), SBX_SECCOMP_VARIANTS - 1);
 }
 
 static void test_seccomp(void **state)

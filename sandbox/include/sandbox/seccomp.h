@@ -35,7 +35,8 @@ struct sbx_bpf {
 
 /* The filter for |rq|, compiled when the project was built: the program
  * sbx_seccomp_build would compile now (a unit test holds them equal),
- * without the millisecond libseccomp takes.  Returns 0 or -ENOMEM. */
+ * without the millisecond libseccomp takes.  Returns 0, -ENOMEM, or
+ * -EINVAL for a request the variants do not cover. */
 int sbx_seccomp_program(const struct sbx_seccomp_request *rq, struct sbx_bpf *out);
 
 /* Compile the filter with libseccomp.  Returns 0, or -1 with a message in
@@ -44,8 +45,12 @@ int sbx_seccomp_build(const struct sbx_seccomp_request *rq, struct sbx_bpf *out,
 		      size_t err_size);
 void sbx_bpf_free(struct sbx_bpf *b);
 
-/* Every request is one of 2^6 variants: its flags as bits. */
+/* Every request is one of 2^6 variants: its flags as bits.  A field added
+ * to the request must be added to the index too (or the program for a
+ * request that sets it would be the one without it). */
 #define SBX_SECCOMP_VARIANTS 64
+_Static_assert(sizeof(struct sbx_seccomp_request) == 6 && SBX_SECCOMP_VARIANTS == 1u << 6,
+	       "struct sbx_seccomp_request changed: update sbx_seccomp_variant_index");
 static inline unsigned sbx_seccomp_variant_index(const struct sbx_seccomp_request *rq)
 {
 	return (unsigned)rq->net_restrict | (unsigned)rq->allow_inet << 1 |
@@ -79,8 +84,8 @@ int sbx_seccomp_install_listener(const struct sbx_bpf *b);
  * once the server runs: it parses hostile JSON with the user's rights,
  * and a bug there must not become a shell.  With |supervise| (profile
  * mode) process_vm_readv stays allowed: the supervisor reads the observed
- * calls' arguments with it.  Built beside the server's filter, before the
- * spawn.  Returns 0, or -1 with a message in |err|. */
+ * calls' arguments with it.  Compiled with the project like the server's
+ * (sbx_seccomp_program_self).  Returns 0, or -1 with a message in |err|. */
 int sbx_seccomp_build_self(bool supervise, struct sbx_bpf *out, char *err, size_t err_size);
 /* The same, compiled when the project was built (see sbx_seccomp_program).
  * Returns 0 or -ENOMEM. */
