@@ -124,6 +124,27 @@ describe('tool pinning', () => {
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, new RegExp(`identity: ${id}`));
     assert.match(list.stdout, /another server/);
+
+    // A second single file (an older gateway started one) is split too; the
+    // first backup stays, the second gets a name of its own.
+    const third = { version: doc.version, servers: { ['sha256:' + '1'.repeat(64)]: { ...entry, label: 'a third server' } } };
+    fs.writeFileSync(path.join(dir, 'pins.json'), JSON.stringify(third), { mode: 0o600 });
+    const again = spawnSync(GATEWAY, ['pins', 'list'], { encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /a third server/);
+    assert.ok(fs.existsSync(path.join(dir, 'pins.json.migrated')));
+    assert.ok(fs.existsSync(path.join(dir, 'pins.json.migrated.1')));
+    assert.ok(!fs.existsSync(path.join(dir, 'pins.json')));
+
+    // An obstacle where the directory belongs stops the split: the single
+    // file stays, nothing is lost.
+    fs.writeFileSync(path.join(dir, 'pins.json'), JSON.stringify(third), { mode: 0o600 });
+    fs.rmSync(path.join(dir, 'pins.json.d'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pins.json.d'), '');
+    const blocked = spawnSync(GATEWAY, ['pins', 'list'], { encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.equal(blocked.status, 2);
+    assert.match(blocked.stderr, /pins\.json\.d: Not a directory/);
+    assert.ok(fs.existsSync(path.join(dir, 'pins.json')), 'the single file is kept');
   });
 
   test('pins.on_change: warn logs the change and lets the tool through', T, async (t) => {
