@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "audit.h"
 #include "fileio.h"
 #include "log.h"
+#include "sandbox/tmpdir.h"
 
 /* ---- the store file ------------------------------------------------------ */
 
@@ -124,14 +124,10 @@ static int shard_dir(const char *store, char *out, size_t size)
 
 static int shard_path(const char *store, const char *identity, char *out, size_t size)
 {
-	unsigned char md[SHA256_DIGEST_SIZE];
-	struct sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, strlen(identity), (const uint8_t *)identity);
-	sha256_digest(&c, sizeof(md), md);
-	char hex[2 * sizeof(md) + 1];
-	for (size_t i = 0; i < sizeof(md); i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	char hex[POL_PIN_HEX_LEN + 1];
+	int rc = pol_pin_text_digest(identity, strlen(identity), hex);
+	if (rc != 0)
+		return rc;
 	return (size_t)snprintf(out, size, "%s.d/%s.json", store, hex) < size ? 0 : -ENAMETOOLONG;
 }
 
@@ -233,11 +229,7 @@ static int migrate(const char *store, char *err, size_t err_size)
 			snprintf(kept, sizeof(kept), "%s.migrated", store);
 		else
 			snprintf(kept, sizeof(kept), "%s.migrated.%u", store, n);
-		int r = renameat2(AT_FDCWD, store, AT_FDCWD, kept, RENAME_NOREPLACE);
-		struct stat kst;
-		if (r != 0 && errno == EINVAL) /* a filesystem without RENAME_NOREPLACE */
-			r = lstat(kept, &kst) == 0 ? (errno = EEXIST, -1) : rename(store, kept);
-		if (r == 0)
+		if (sbx_rename_noreplace(AT_FDCWD, store, AT_FDCWD, kept) == 0)
 			break;
 		if (errno == EEXIST && n < 1000)
 			continue;

@@ -590,22 +590,17 @@ int mcp_scanner_feed(struct mcp_scanner *s, const char *data, size_t len)
 					uint64_t w;
 					memcpy(&w, p + j, 8);
 					uint64_t m = special_bytes(w);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 					if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 						j += (size_t)__builtin_ctzll(m) / 8;
-						goto run_end;
-					}
-#else
-					if (m)
-						break;
 #endif
+						break;
+					}
 					j += 8;
 				}
+				/* Here from the word: one test, at the special byte. */
 				while (j < len && is_plain(p[j]))
 					j++;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			run_end:
-#endif
 				cap_bytes(s, (const char *)&p[i], j - i);
 				if (s->capture_raw && j > i + 1)
 					raw_append(s, (const char *)&p[i + 1], j - i - 1);

@@ -46,21 +46,26 @@ struct walk {
  * tree is the server's: a name we pick may be there already (left by a
  * removal that was interrupted; the random tag makes planting them in
  * advance a guess), so never replace one: try the next. */
+int sbx_rename_noreplace(int olddirfd, const char *old, int newdirfd, const char *new)
+{
+	int rc = renameat2(olddirfd, old, newdirfd, new, RENAME_NOREPLACE);
+	if (rc != 0 && errno == EINVAL) {
+		/* A filesystem without RENAME_NOREPLACE: renameat refuses a
+		 * non-empty directory and replaces only an empty one. */
+		struct stat st;
+		rc = fstatat(newdirfd, new, &st, AT_SYMLINK_NOFOLLOW) == 0
+			     ? (errno = EEXIST, -1)
+			     : renameat(olddirfd, old, newdirfd, new);
+	}
+	return rc;
+}
+
 static int move_to_top(int dirfd, const char *name, int topfd, struct walk *w)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		char to[64];
 		snprintf(to, sizeof(to), ".assay-deep-%08x-%u", w->tag, w->next++);
-		int rc = renameat2(dirfd, name, topfd, to, RENAME_NOREPLACE);
-		if (rc != 0 && errno == EINVAL) {
-			/* A filesystem without RENAME_NOREPLACE: renameat refuses
-			 * a non-empty directory and replaces only an empty one. */
-			struct stat st;
-			rc = fstatat(topfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0
-				     ? (errno = EEXIST, -1)
-				     : renameat(dirfd, name, topfd, to);
-		}
-		if (rc == 0)
+		if (sbx_rename_noreplace(dirfd, name, topfd, to) == 0)
 			return 0;
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return -errno;

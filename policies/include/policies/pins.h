@@ -91,8 +91,9 @@
  * deeper than JSON_PARSER_MAX_DEPTH, -ENOMEM, -EIO (libcrypto failure). */
 int pol_pin_tool_digest(const json_t *tool, char out[POL_PIN_HEX_LEN + 1]);
 
-/* SHA-256 of |len| raw bytes (the server's instructions) into |out|.
- * Returns 0, -EINVAL (|text| NULL with |len| > 0), -EIO. */
+/* SHA-256 of |len| raw bytes (the server's instructions, a server's
+ * identity for its file in the store) in hex into |out|.  Returns 0 or
+ * -EINVAL (|text| NULL with |len| > 0). */
 int pol_pin_text_digest(const char *text, size_t len, char out[POL_PIN_HEX_LEN + 1]);
 
 /* ---- one server's pins ------------------------------------------------- */

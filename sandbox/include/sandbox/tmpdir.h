@@ -34,6 +34,11 @@ int sbx_tmpdir_remove(struct sbx_tmpdir *t);
 #define SBX_TMPDIR_SWEEP_AGE 10
 unsigned sbx_tmpdir_sweep(const char *base, unsigned min_age);
 
+/* renameat that never replaces what is at |new| (RENAME_NOREPLACE, checked
+ * first where the filesystem lacks it): 0, or -1 with errno (EEXIST when
+ * the name is taken). */
+int sbx_rename_noreplace(int olddirfd, const char *old, int newdirfd, const char *new);
+
 /* Remove everything inside directory |dirfd| without following symbolic
  * links (exposed for tests).  Returns 0 or -errno. */
 int sbx_remove_contents(int dirfd);
