@@ -145,6 +145,14 @@ describe('tool pinning', () => {
     assert.equal(blocked.status, 2);
     assert.match(blocked.stderr, /pins\.json\.d: Not a directory/);
     assert.ok(fs.existsSync(path.join(dir, 'pins.json')), 'the single file is kept');
+
+    // A link where the single file would be is not followed, not ignored.
+    fs.rmSync(path.join(dir, 'pins.json'));
+    fs.rmSync(path.join(dir, 'pins.json.d'));
+    fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'pins.json'));
+    const linked = spawnSync(GATEWAY, demoArgs(), { input: '', encoding: 'utf8', env: baseEnv({ XDG_STATE_HOME: state }) });
+    assert.equal(linked.status, 2, linked.stderr);
+    assert.match(linked.stderr, /pin store .*pins\.json: Too many levels of symbolic links/);
   });
 
   test('pins.on_change: warn logs the change and lets the tool through', T, async (t) => {
